@@ -1,0 +1,1 @@
+//! CSV lists (to be written).

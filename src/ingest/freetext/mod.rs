@@ -1,0 +1,1 @@
+//! Freetext (to be written).

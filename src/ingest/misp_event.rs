@@ -1,0 +1,1 @@
+//! MISP event JSON (to be written).

@@ -1,0 +1,1 @@
+//! MISP feed directories (to be written).

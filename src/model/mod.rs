@@ -1,0 +1,9 @@
+//! The MISP-compatible data model: events, attributes, objects, tags, sightings, sources.
+
+mod entities;
+pub mod normalize;
+pub mod time;
+pub mod types;
+mod types_table;
+
+pub use entities::*;
