@@ -40,6 +40,16 @@ fn info_at(i: u16) -> TypeInfo {
     }
 }
 
+/// Index of a type in the table (a compact on-disk id).
+pub fn type_index(name: &str) -> Option<u16> {
+    by_name().get(name).copied()
+}
+
+/// The type at a table index.
+pub fn type_at(index: u16) -> Option<TypeInfo> {
+    ((index as usize) < TYPES.len()).then(|| info_at(index))
+}
+
 /// Every known type, in describeTypes order.
 pub fn all_types() -> impl Iterator<Item = TypeInfo> {
     (0..TYPES.len() as u16).map(info_at)

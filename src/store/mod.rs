@@ -1,0 +1,159 @@
+//! The embedded store (redb). The only module that knows redb.
+//!
+//! One file, `threatdeck.redb`, in the data directory. redb's exclusive lock means a second
+//! process gets [`StoreError::InUse`] at once; writes go through one [`Writer`] per batch
+//! (one write transaction), reads take short read transactions.
+
+mod audit;
+mod read;
+pub mod records;
+pub mod tables;
+mod write;
+
+use std::path::{Path, PathBuf};
+
+use redb::{Database, ReadableDatabase, ReadableTable};
+
+pub use audit::{AuditEntry, current_user};
+pub use read::{EventSummary, SearchHit, Stats};
+pub use write::{EventOutcome, ListOutcome, Writer};
+
+use tables::*;
+
+/// Bumped on any change to tables or records; a store with a higher version is refused.
+pub const SCHEMA_VERSION: u64 = 1;
+pub const FILE_NAME: &str = "threatdeck.redb";
+
+/// Page cache. redb defaults to 1 GiB; analysts run this on laptops and jump hosts.
+const CACHE_BYTES: usize = 64 << 20;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("store {0} is in use by another threatdeck process")]
+    InUse(PathBuf),
+    #[error(
+        "store {path} was written by a newer threatdeck (schema {found}; this build reads up to {SCHEMA_VERSION})"
+    )]
+    TooNew { path: PathBuf, found: u64 },
+    #[error("cannot open store {path}: {source}")]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: redb::Error,
+    },
+    #[error("cannot create data directory {path}: {source}")]
+    Dir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("store: {0}")]
+    Db(#[from] redb::Error),
+    #[error("store data is damaged: {0}")]
+    Corrupt(String),
+}
+
+macro_rules! from_redb {
+    ($($t:ty),*) => {$(
+        impl From<$t> for StoreError {
+            fn from(e: $t) -> Self { StoreError::Db(e.into()) }
+        }
+    )*};
+}
+from_redb!(
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError
+);
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+pub struct Store {
+    db: Database,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Open (or create) the store in `data_dir`.
+    pub fn open(data_dir: &Path) -> Result<Store> {
+        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::Dir {
+            path: data_dir.to_path_buf(),
+            source,
+        })?;
+        let path = data_dir.join(FILE_NAME);
+        let db = Database::builder()
+            .set_cache_size(CACHE_BYTES)
+            .create(&path)
+            .map_err(|e| match e {
+                redb::DatabaseError::DatabaseAlreadyOpen => StoreError::InUse(path.clone()),
+                other => StoreError::Open { path: path.clone(), source: other.into() },
+            })?;
+        let store = Store { db, path };
+        store.init_schema()?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn init_schema(&self) -> Result<()> {
+        let found = {
+            let txn = self.db.begin_read()?;
+            match txn.open_table(META) {
+                Ok(t) => t.get(KEY_SCHEMA)?.map(|v| v.value()),
+                Err(redb::TableError::TableDoesNotExist(_)) => None,
+                Err(e) => return Err(e.into()),
+            }
+        };
+        match found {
+            Some(v) if v > SCHEMA_VERSION => {
+                Err(StoreError::TooNew { path: self.path.clone(), found: v })
+            }
+            Some(_) => Ok(()),
+            None => {
+                // Create every table up front so readers never meet a missing table.
+                let txn = self.db.begin_write()?;
+                {
+                    let mut meta = txn.open_table(META)?;
+                    meta.insert(KEY_SCHEMA, SCHEMA_VERSION)?;
+                    txn.open_table(EVENTS)?;
+                    txn.open_table(EVENT_UUIDS)?;
+                    txn.open_table(ATTRIBUTES)?;
+                    txn.open_table(OBJECTS)?;
+                    txn.open_table(REFERENCES)?;
+                    txn.open_table(TAGS)?;
+                    txn.open_table(SOURCES)?;
+                    txn.open_table(VALUES)?;
+                    txn.open_table(AUDIT)?;
+                }
+                txn.commit()?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Start a batch of writes: one write transaction, committed by [`Writer::commit`];
+    /// dropping the writer aborts it and leaves the store as it was.
+    pub fn writer(&self) -> Result<Writer> {
+        Writer::new(self.db.begin_write()?)
+    }
+
+    fn read(&self) -> Result<redb::ReadTransaction> {
+        Ok(self.db.begin_read()?)
+    }
+
+    /// Reclaim space after a large import (redb files do not shrink on their own).
+    pub fn compact(&mut self) -> Result<()> {
+        while self
+            .db
+            .compact(redb::CompactionMode::Balanced)
+            .map_err(|e| StoreError::Db(e.into()))?
+        {}
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

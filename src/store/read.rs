@@ -1,0 +1,274 @@
+//! The read side: short read transactions that copy out what the caller needs.
+
+use std::collections::BTreeSet;
+
+use redb::{ReadableTable, ReadableTableMetadata};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::model::{Attribute, Event, Source};
+
+use super::records::*;
+use super::tables::*;
+use super::{Result, Store};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    pub events: u64,
+    /// Stored attributes, object attributes and soft-deleted ones included.
+    pub attributes: u64,
+    pub deleted_attributes: u64,
+    /// Distinct indexed values.
+    pub values: u64,
+    /// Values held by attributes of two or more events.
+    pub correlated_values: u64,
+    /// Configured feeds (the feed catalog is a later issue; sources below are what was imported).
+    pub feeds: u64,
+    pub sources: u64,
+    pub objects: u64,
+    pub tags: u64,
+    pub audit_entries: u64,
+    pub store_bytes: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SearchHit {
+    pub value: String,
+    /// The type of the first attribute holding the value.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// Every type the value is held as.
+    pub types: Vec<String>,
+    pub events: Vec<Uuid>,
+    pub sources: Vec<String>,
+    pub attributes: u64,
+    /// How the query matched: exact, prefix or substring.
+    pub matched: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventSummary {
+    #[serde(flatten)]
+    pub event: Event,
+    pub source: String,
+    pub attribute_count: u64,
+    pub object_count: u64,
+}
+
+impl Store {
+    pub fn stats(&self) -> Result<Stats> {
+        let txn = self.read()?;
+        let mut s = Stats {
+            events: txn.open_table(EVENTS)?.len()?,
+            attributes: txn.open_table(ATTRIBUTES)?.len()?,
+            sources: txn.open_table(SOURCES)?.len()?,
+            objects: txn.open_table(OBJECTS)?.len()?,
+            tags: txn.open_table(TAGS)?.len()?,
+            audit_entries: txn.open_table(AUDIT)?.len()?,
+            store_bytes: std::fs::metadata(self.path()).map(|m| m.len()).unwrap_or(0),
+            ..Stats::default()
+        };
+        // One pass over the sorted index: distinct values, and those spanning 2+ events.
+        let values = txn.open_table(VALUES)?;
+        let mut current: Option<(String, u64, bool)> = None;
+        for item in values.iter()? {
+            let (k, _) = item?;
+            let (v, key) = k.value();
+            let ev = event_of(key);
+            match &mut current {
+                Some((cv, first_ev, multi)) if cv == v => {
+                    if *first_ev != ev {
+                        *multi = true;
+                    }
+                }
+                _ => {
+                    if let Some((_, _, true)) = current {
+                        s.correlated_values += 1;
+                    }
+                    s.values += 1;
+                    current = Some((v.to_string(), ev, false));
+                }
+            }
+        }
+        if let Some((_, _, true)) = current {
+            s.correlated_values += 1;
+        }
+        let attrs = txn.open_table(ATTRIBUTES)?;
+        for item in attrs.iter()? {
+            let (_, v) = item?;
+            let rec: AttrRec = decode("attribute", v.value())?;
+            s.deleted_attributes += u64::from(rec.deleted);
+        }
+        Ok(s)
+    }
+
+    /// Exact, then prefix, then substring (ASCII case-insensitive) matches over indexed values.
+    pub fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>> {
+        let txn = self.read()?;
+        let values = txn.open_table(VALUES)?;
+        let q = query.trim();
+        let lower = q.to_lowercase();
+        let mut found: Vec<(String, &'static str)> = Vec::new();
+        let mut seen = BTreeSet::new();
+        let mut push = |v: &str, how: &'static str, found: &mut Vec<(String, &'static str)>| {
+            if found.len() < limit && seen.insert(v.to_string()) {
+                found.push((v.to_string(), how));
+            }
+        };
+        if q.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        for cand in [q, lower.as_str()] {
+            if values.range((cand, 0u128)..=(cand, u128::MAX))?.next().is_some() {
+                push(cand, "exact", &mut found);
+            }
+        }
+        for cand in [q, lower.as_str()] {
+            for item in values.range((cand, 0u128)..)? {
+                if found.len() >= limit {
+                    break;
+                }
+                let (k, _) = item?;
+                let (v, _) = k.value();
+                if !v.starts_with(cand) {
+                    break;
+                }
+                push(v, "prefix", &mut found);
+            }
+        }
+        if found.len() < limit {
+            let mut last = String::new();
+            for item in values.iter()? {
+                if found.len() >= limit {
+                    break;
+                }
+                let (k, _) = item?;
+                let (v, _) = k.value();
+                if v == last {
+                    continue;
+                }
+                last.clear();
+                last.push_str(v);
+                if v.to_lowercase().contains(&lower) {
+                    push(v, "substring", &mut found);
+                }
+            }
+        }
+        drop(values);
+        found.into_iter().map(|(v, how)| self.hit(&txn, v, how)).collect()
+    }
+
+    fn hit(&self, txn: &redb::ReadTransaction, value: String, how: &'static str) -> Result<SearchHit> {
+        let values = txn.open_table(VALUES)?;
+        let attrs = txn.open_table(ATTRIBUTES)?;
+        let events = txn.open_table(EVENTS)?;
+        let mut types: Vec<String> = Vec::new();
+        let mut event_ids = BTreeSet::new();
+        let mut n = 0;
+        for item in values.range((value.as_str(), 0u128)..=(value.as_str(), u128::MAX))? {
+            let (k, _) = item?;
+            let (_, key) = k.value();
+            n += 1;
+            event_ids.insert(event_of(key));
+            if let Some(a) = attrs.get(key)? {
+                let rec: AttrRec = decode("attribute", a.value())?;
+                let t = rec.type_.type_name();
+                if !types.iter().any(|x| x == t) {
+                    types.push(t.to_string());
+                }
+            }
+        }
+        let names = self.source_names(txn)?;
+        let mut uuids = Vec::new();
+        let mut sources = BTreeSet::new();
+        for id in event_ids {
+            if let Some(e) = events.get(id)? {
+                let rec: EventRec = decode("event", e.value())?;
+                uuids.push(Uuid::from_u128(rec.uuid));
+                if let Some(name) = names.iter().find(|(i, _)| *i == rec.source_id) {
+                    sources.insert(name.1.clone());
+                }
+            }
+        }
+        Ok(SearchHit {
+            value,
+            type_: types.first().cloned().unwrap_or_default(),
+            types,
+            events: uuids,
+            sources: sources.into_iter().collect(),
+            attributes: n,
+            matched: how,
+        })
+    }
+
+    fn source_names(&self, txn: &redb::ReadTransaction) -> Result<Vec<(u32, String)>> {
+        let t = txn.open_table(SOURCES)?;
+        let mut out = Vec::new();
+        for item in t.iter()? {
+            let (_, v) = item?;
+            let rec: SourceRec = decode("source", v.value())?;
+            out.push((rec.id, rec.name));
+        }
+        Ok(out)
+    }
+
+    pub fn sources(&self) -> Result<Vec<Source>> {
+        let txn = self.read()?;
+        let t = txn.open_table(SOURCES)?;
+        let events = txn.open_table(EVENTS)?;
+        let mut out = Vec::new();
+        for item in t.iter()? {
+            let (_, v) = item?;
+            let rec: SourceRec = decode("source", v.value())?;
+            let fixed_event = match rec.fixed_event {
+                Some(id) => match events.get(id)? {
+                    Some(e) => Some(Uuid::from_u128(decode::<EventRec>("event", e.value())?.uuid)),
+                    None => None,
+                },
+                None => None,
+            };
+            out.push(Source {
+                name: rec.name,
+                format: rec.format,
+                fixed_event,
+                created: rec.created,
+                last_import: rec.last_import,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Every event, in store order.
+    pub fn events(&self) -> Result<Vec<EventSummary>> {
+        let txn = self.read()?;
+        let names = self.source_names(&txn)?;
+        let t = txn.open_table(EVENTS)?;
+        let mut out = Vec::new();
+        for item in t.iter()? {
+            let (_, v) = item?;
+            let rec: EventRec = decode("event", v.value())?;
+            out.push(EventSummary {
+                event: rec.to_event(),
+                source: names.iter().find(|(i, _)| *i == rec.source_id).map(|n| n.1.clone()).unwrap_or_default(),
+                attribute_count: rec.attribute_count,
+                object_count: rec.object_count,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The attributes of one event (object attributes included), or None if unknown.
+    pub fn event_attributes(&self, uuid: Uuid) -> Result<Option<Vec<Attribute>>> {
+        let txn = self.read()?;
+        let Some(id) = txn.open_table(EVENT_UUIDS)?.get(uuid.as_u128())?.map(|v| v.value()) else {
+            return Ok(None);
+        };
+        let attrs = txn.open_table(ATTRIBUTES)?;
+        let mut out = Vec::new();
+        for item in attrs.range(event_range(id))? {
+            let (_, v) = item?;
+            out.push(decode::<AttrRec>("attribute", v.value())?.to_attribute());
+        }
+        Ok(Some(out))
+    }
+}

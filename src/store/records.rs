@@ -1,0 +1,294 @@
+//! On-disk records (postcard). Changing a field here changes the file format: bump
+//! `SCHEMA_VERSION` in `store/mod.rs` and add a migration.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::model::types::{self, TypeInfo};
+use crate::model::{Attribute, Event, Object, ObjectReference, Org, Tag};
+
+use super::StoreError;
+
+pub fn encode<T: Serialize>(rec: &T) -> Result<Vec<u8>, StoreError> {
+    postcard::to_stdvec(rec).map_err(|e| StoreError::Corrupt(format!("encode: {e}")))
+}
+
+pub fn decode<'a, T: Deserialize<'a>>(what: &str, bytes: &'a [u8]) -> Result<T, StoreError> {
+    postcard::from_bytes(bytes).map_err(|e| StoreError::Corrupt(format!("{what} record: {e}")))
+}
+
+/// A type or category: an index into MISP's table, or a name the table does not know.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Named {
+    Known(u16),
+    Other(String),
+}
+
+impl Named {
+    pub fn type_of(name: &str) -> Named {
+        match types::type_index(name) {
+            Some(i) => Named::Known(i),
+            None => Named::Other(name.to_string()),
+        }
+    }
+
+    pub fn category_of(name: &str) -> Named {
+        match types::categories().iter().position(|c| *c == name) {
+            Some(i) => Named::Known(i as u16),
+            None => Named::Other(name.to_string()),
+        }
+    }
+
+    pub fn type_name(&self) -> &str {
+        match self {
+            Named::Known(i) => types::type_at(*i).map_or("", |t: TypeInfo| t.name),
+            Named::Other(s) => s,
+        }
+    }
+
+    pub fn category_name(&self) -> &str {
+        match self {
+            Named::Known(i) => types::categories().get(*i as usize).copied().unwrap_or(""),
+            Named::Other(s) => s,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrgRec {
+    pub name: String,
+    pub uuid: Option<u128>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TagRec {
+    pub name: String,
+    pub local: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventRec {
+    pub uuid: u128,
+    pub info: String,
+    pub date: String,
+    pub timestamp: i64,
+    pub publish_timestamp: i64,
+    pub published: bool,
+    pub analysis: u8,
+    pub threat_level_id: u8,
+    pub distribution: u8,
+    pub orgc: Option<OrgRec>,
+    pub tags: Vec<TagRec>,
+    pub extends_uuid: Option<u128>,
+    /// The source that last wrote this event.
+    pub source_id: u32,
+    /// Next free attribute sequence number.
+    pub next_attr: u64,
+    pub attribute_count: u64,
+    pub object_count: u64,
+    pub reference_count: u64,
+    /// When this store first/last stored it.
+    pub imported: i64,
+    pub updated: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttrRec {
+    pub uuid: u128,
+    pub type_: Named,
+    pub category: Named,
+    pub value: String,
+    pub original: Option<String>,
+    pub to_ids: bool,
+    pub comment: String,
+    pub timestamp: i64,
+    pub distribution: u8,
+    pub deleted: bool,
+    pub disable_correlation: bool,
+    pub first_seen: Option<i64>,
+    pub last_seen: Option<i64>,
+    pub object_uuid: Option<u128>,
+    pub object_relation: Option<String>,
+    pub tags: Vec<TagRec>,
+    /// When the source first listed this value (unix seconds).
+    pub listed_first: i64,
+    /// When the source last listed it; `None` while it is still listed (then it is the
+    /// source's last import time, which saves rewriting every record on each import).
+    pub listed_last: Option<i64>,
+    /// When a list import found it gone (MISP delta_merge soft delete).
+    pub vanished: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ObjectRec {
+    pub uuid: u128,
+    pub name: String,
+    pub meta_category: String,
+    pub description: String,
+    pub template_uuid: Option<u128>,
+    pub template_version: String,
+    pub timestamp: i64,
+    pub comment: String,
+    pub deleted: bool,
+    pub first_seen: Option<i64>,
+    pub last_seen: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RefRec {
+    pub uuid: Option<u128>,
+    pub timestamp: i64,
+    pub object_uuid: u128,
+    pub referenced_uuid: u128,
+    pub relationship_type: String,
+    pub comment: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourceRec {
+    pub id: u32,
+    pub name: String,
+    pub format: String,
+    /// The event id of the source's fixed event (CSV/freetext lists).
+    pub fixed_event: Option<u64>,
+    pub created: i64,
+    pub last_import: i64,
+    pub imports: u64,
+}
+
+fn tags_rec(tags: &[Tag]) -> Vec<TagRec> {
+    tags.iter().map(|t| TagRec { name: t.name.clone(), local: t.local }).collect()
+}
+
+fn tags_model(tags: &[TagRec]) -> Vec<Tag> {
+    tags.iter().map(|t| Tag { name: t.name.clone(), colour: None, local: t.local }).collect()
+}
+
+fn u(id: Option<Uuid>) -> Option<u128> {
+    id.map(|u| u.as_u128())
+}
+
+impl EventRec {
+    pub fn from_event(e: &Event, source_id: u32, now: i64) -> Self {
+        EventRec {
+            uuid: e.uuid.as_u128(),
+            info: e.info.clone(),
+            date: e.date.clone(),
+            timestamp: e.timestamp,
+            publish_timestamp: e.publish_timestamp,
+            published: e.published,
+            analysis: e.analysis,
+            threat_level_id: e.threat_level_id,
+            distribution: e.distribution,
+            orgc: e.orgc.as_ref().map(|o| OrgRec { name: o.name.clone(), uuid: u(o.uuid) }),
+            tags: tags_rec(&e.tags),
+            extends_uuid: u(e.extends_uuid),
+            source_id,
+            next_attr: 0,
+            attribute_count: 0,
+            object_count: 0,
+            reference_count: 0,
+            imported: now,
+            updated: now,
+        }
+    }
+
+    pub fn to_event(&self) -> Event {
+        Event {
+            uuid: Uuid::from_u128(self.uuid),
+            info: self.info.clone(),
+            date: self.date.clone(),
+            timestamp: self.timestamp,
+            publish_timestamp: self.publish_timestamp,
+            published: self.published,
+            analysis: self.analysis,
+            threat_level_id: self.threat_level_id,
+            distribution: self.distribution,
+            orgc: self.orgc.as_ref().map(|o| Org {
+                name: o.name.clone(),
+                uuid: o.uuid.map(Uuid::from_u128),
+            }),
+            tags: tags_model(&self.tags),
+            extends_uuid: self.extends_uuid.map(Uuid::from_u128),
+        }
+    }
+}
+
+impl AttrRec {
+    /// `uuid` is the attribute's own or one the caller derived.
+    pub fn from_attribute(a: &Attribute, uuid: Uuid, now: i64) -> Self {
+        AttrRec {
+            uuid: uuid.as_u128(),
+            type_: Named::type_of(&a.type_),
+            category: Named::category_of(&a.category),
+            value: a.value.clone(),
+            original: a.original.clone(),
+            to_ids: a.to_ids,
+            comment: a.comment.clone(),
+            timestamp: a.timestamp,
+            distribution: a.distribution,
+            deleted: a.deleted,
+            disable_correlation: a.disable_correlation,
+            first_seen: a.first_seen,
+            last_seen: a.last_seen,
+            object_uuid: u(a.object_uuid),
+            object_relation: a.object_relation.clone(),
+            tags: tags_rec(&a.tags),
+            listed_first: now,
+            listed_last: None,
+            vanished: None,
+        }
+    }
+
+    pub fn to_attribute(&self) -> Attribute {
+        Attribute {
+            uuid: Some(Uuid::from_u128(self.uuid)),
+            type_: self.type_.type_name().to_string(),
+            category: self.category.category_name().to_string(),
+            value: self.value.clone(),
+            original: self.original.clone(),
+            to_ids: self.to_ids,
+            comment: self.comment.clone(),
+            timestamp: self.timestamp,
+            distribution: self.distribution,
+            deleted: self.deleted,
+            disable_correlation: self.disable_correlation,
+            first_seen: self.first_seen,
+            last_seen: self.last_seen,
+            object_uuid: self.object_uuid.map(Uuid::from_u128),
+            object_relation: self.object_relation.clone(),
+            tags: tags_model(&self.tags),
+        }
+    }
+}
+
+impl ObjectRec {
+    pub fn from_object(o: &Object) -> Self {
+        ObjectRec {
+            uuid: o.uuid.as_u128(),
+            name: o.name.clone(),
+            meta_category: o.meta_category.clone(),
+            description: o.description.clone(),
+            template_uuid: u(o.template_uuid),
+            template_version: o.template_version.clone(),
+            timestamp: o.timestamp,
+            comment: o.comment.clone(),
+            deleted: o.deleted,
+            first_seen: o.first_seen,
+            last_seen: o.last_seen,
+        }
+    }
+}
+
+impl RefRec {
+    pub fn from_reference(r: &ObjectReference) -> Self {
+        RefRec {
+            uuid: u(r.uuid),
+            timestamp: r.timestamp,
+            object_uuid: r.object_uuid.as_u128(),
+            referenced_uuid: r.referenced_uuid.as_u128(),
+            relationship_type: r.relationship_type.clone(),
+            comment: r.comment.clone(),
+        }
+    }
+}
