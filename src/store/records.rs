@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::model::types::{self, TypeInfo};
-use crate::model::{Attribute, Event, Object, ObjectReference, Org, Tag};
+use crate::model::{Attribute, Event, Indicator, Object, ObjectReference, Org, Tag};
 
 use super::StoreError;
 
@@ -234,6 +234,31 @@ impl AttrRec {
             object_uuid: u(a.object_uuid),
             object_relation: a.object_relation.clone(),
             tags: tags_rec(&a.tags),
+            listed_first: now,
+            listed_last: None,
+            vanished: None,
+        }
+    }
+
+    /// A list value (CSV/freetext) as it is first stored in its source's fixed event.
+    pub fn from_indicator(it: &Indicator, uuid: Uuid, now: i64) -> Self {
+        AttrRec {
+            uuid: uuid.as_u128(),
+            type_: Named::type_of(it.type_),
+            category: Named::category_of(it.category),
+            value: it.value.clone(),
+            original: it.original.clone(),
+            to_ids: it.to_ids,
+            comment: it.comment.clone(),
+            timestamp: now,
+            distribution: 5,
+            deleted: false,
+            disable_correlation: false,
+            first_seen: None,
+            last_seen: None,
+            object_uuid: None,
+            object_relation: None,
+            tags: Vec::new(),
             listed_first: now,
             listed_last: None,
             vanished: None,
