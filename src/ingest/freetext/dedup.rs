@@ -1,0 +1,132 @@
+//! First-wins deduplication by value without a second copy of every value: a 64-bit hash
+//! maps to the index of the first indicator that had it, and the rare value whose hash is
+//! taken by a different value is kept in an exact set.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+
+use crate::model::Indicator;
+
+/// Passes an already well-mixed `u64` through as its own hash.
+#[derive(Default)]
+pub(crate) struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = hash_str_bytes(bytes);
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// A fast 64-bit string hash (8 bytes per step, murmur3 finaliser). Not DoS-resistant, and it
+/// does not need to be: a collision only costs one string comparison.
+pub(crate) fn hash_str_bytes(b: &[u8]) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut h = (b.len() as u64).wrapping_mul(K);
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K).rotate_left(31);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut w = [0u8; 8];
+        w[..rest.len()].copy_from_slice(rest);
+        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K).rotate_left(31);
+    }
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
+}
+
+/// Indicators in first-seen order, each value once.
+#[derive(Default)]
+pub(crate) struct Unique {
+    pub(crate) items: Vec<Indicator>,
+    hashes: Vec<u64>,
+    first: HashMap<u64, u32, BuildHasherDefault<PassThrough>>,
+    collided: HashSet<String>,
+}
+
+impl Unique {
+    /// Add `ind` unless its value is already present; true when added.
+    pub(crate) fn push(&mut self, ind: Indicator) -> bool {
+        let h = hash_str_bytes(ind.value.as_bytes());
+        self.push_hashed(ind, h)
+    }
+
+    fn push_hashed(&mut self, ind: Indicator, h: u64) -> bool {
+        let idx = self.items.len() as u32;
+        match self.first.get(&h) {
+            None => {
+                self.first.insert(h, idx);
+            }
+            Some(&i) if self.items[i as usize].value == ind.value => return false,
+            Some(_) => {
+                if !self.collided.insert(ind.value.clone()) {
+                    return false;
+                }
+            }
+        }
+        self.items.push(ind);
+        self.hashes.push(h);
+        true
+    }
+
+    /// Append `later`'s indicators that are new here, keeping order (first wins across both).
+    pub(crate) fn extend(&mut self, later: Unique) {
+        self.first.reserve(later.items.len());
+        for (ind, h) in later.items.into_iter().zip(later.hashes) {
+            self.push_hashed(ind, h);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ind(v: &str) -> Indicator {
+        Indicator {
+            type_: "domain",
+            category: "Network activity",
+            value: v.to_owned(),
+            to_ids: true,
+            comment: String::new(),
+            original: None,
+        }
+    }
+
+    #[test]
+    fn first_wins_within_and_across_batches() {
+        let mut a = Unique::default();
+        assert!(a.push(ind("a.com")));
+        assert!(!a.push(ind("a.com")));
+        assert!(a.push(ind("b.com")));
+        let mut b = Unique::default();
+        b.push(ind("b.com"));
+        b.push(ind("c.com"));
+        a.extend(b);
+        let vals: Vec<_> = a.items.iter().map(|i| i.value.as_str()).collect();
+        assert_eq!(vals, ["a.com", "b.com", "c.com"]);
+    }
+
+    #[test]
+    fn hash_collisions_fall_back_to_exact_comparison() {
+        let mut u = Unique::default();
+        // Force a collision: same hash, different values.
+        assert!(u.push_hashed(ind("x"), 7));
+        assert!(u.push_hashed(ind("y"), 7));
+        assert!(!u.push_hashed(ind("y"), 7));
+        assert!(!u.push_hashed(ind("x"), 7));
+        assert_eq!(u.items.len(), 2);
+    }
+}
