@@ -35,12 +35,17 @@ impl Rng {
         s
     }
     fn word(&mut self) -> String {
-        const SYL: [&str; 16] = ["ka", "lo", "mi", "ne", "ro", "ta", "vi", "zu", "sec", "net", "up", "dat", "cor", "lin", "fo", "x"];
+        const SYL: [&str; 16] = [
+            "ka", "lo", "mi", "ne", "ro", "ta", "vi", "zu", "sec", "net", "up", "dat", "cor",
+            "lin", "fo", "x",
+        ];
         let n = 2 + self.below(3);
         (0..n).map(|_| SYL[self.below(16) as usize]).collect()
     }
     fn tld(&mut self) -> &'static str {
-        const TLDS: [&str; 10] = ["com", "net", "org", "ru", "cn", "xyz", "top", "info", "io", "de"];
+        const TLDS: [&str; 10] = [
+            "com", "net", "org", "ru", "cn", "xyz", "top", "info", "io", "de",
+        ];
         TLDS[self.below(10) as usize]
     }
 }
@@ -51,19 +56,63 @@ fn indicator_line(r: &mut Rng, out: &mut String) {
     let defang = r.below(10) == 0;
     let dot = if defang { "[.]" } else { "." };
     match r.below(100) {
-        0..=21 => out.push_str(&format!("{}.{}.{}.{}", 1 + r.below(222), r.below(256), r.below(256), 1 + r.below(254))),
-        22..=26 => out.push_str(&format!("{}.{}.{}.{}:{}", 1 + r.below(222), r.below(256), r.below(256), 1 + r.below(254), 1024 + r.below(60000))),
+        0..=21 => out.push_str(&format!(
+            "{}.{}.{}.{}",
+            1 + r.below(222),
+            r.below(256),
+            r.below(256),
+            1 + r.below(254)
+        )),
+        22..=26 => out.push_str(&format!(
+            "{}.{}.{}.{}:{}",
+            1 + r.below(222),
+            r.below(256),
+            r.below(256),
+            1 + r.below(254),
+            1024 + r.below(60000)
+        )),
         27..=41 => out.push_str(&format!("{}{}{}{}", r.word(), r.below(1000), dot, r.tld())),
-        42..=51 => out.push_str(&format!("{}{dot}{}{}{dot}{}", r.word(), r.word(), r.below(1000), r.tld())),
+        42..=51 => out.push_str(&format!(
+            "{}{dot}{}{}{dot}{}",
+            r.word(),
+            r.word(),
+            r.below(1000),
+            r.tld()
+        )),
         52..=66 => {
-            let scheme = if defang { "hxxp" } else if r.below(2) == 0 { "http" } else { "https" };
-            out.push_str(&format!("{scheme}://{}{}{dot}{}/{}/{}.php?id={}", r.word(), r.below(1000), r.tld(), r.word(), r.word(), r.below(100_000)));
+            let scheme = if defang {
+                "hxxp"
+            } else if r.below(2) == 0 {
+                "http"
+            } else {
+                "https"
+            };
+            out.push_str(&format!(
+                "{scheme}://{}{}{dot}{}/{}/{}.php?id={}",
+                r.word(),
+                r.below(1000),
+                r.tld(),
+                r.word(),
+                r.word(),
+                r.below(100_000)
+            ));
         }
         67..=76 => out.push_str(&r.hex(32)),
         77..=84 => out.push_str(&r.hex(64)),
         85..=89 => out.push_str(&r.hex(40)),
-        90..=94 => out.push_str(&format!("{}{}@{}{dot}{}", r.word(), r.below(100), r.word(), r.tld())),
-        _ => out.push_str(&format!("2001:db8:{:x}:{:x}::{:x}", r.below(65536), r.below(65536), 1 + r.below(65535))),
+        90..=94 => out.push_str(&format!(
+            "{}{}@{}{dot}{}",
+            r.word(),
+            r.below(100),
+            r.word(),
+            r.tld()
+        )),
+        _ => out.push_str(&format!(
+            "2001:db8:{:x}:{:x}::{:x}",
+            r.below(65536),
+            r.below(65536),
+            1 + r.below(65535)
+        )),
     }
 }
 
@@ -91,7 +140,15 @@ fn gen_csv(path: &Path, lines: usize, seed: u64) -> std::io::Result<()> {
         ind.clear();
         indicator_line(&mut r, &mut ind);
         let status = if r.below(3) == 0 { "offline" } else { "online" };
-        writeln!(w, "\"{}\",\"2024-{:02}-{:02} {:02}:{:02}:00\",\"{ind}\",\"{status}\",\"malware_download\"", 1_000_000 + i, 1 + r.below(12), 1 + r.below(28), r.below(24), r.below(60))?;
+        writeln!(
+            w,
+            "\"{}\",\"2024-{:02}-{:02} {:02}:{:02}:00\",\"{ind}\",\"{status}\",\"malware_download\"",
+            1_000_000 + i,
+            1 + r.below(12),
+            1 + r.below(28),
+            r.below(24),
+            r.below(60)
+        )?;
     }
     w.flush()
 }
@@ -103,9 +160,14 @@ struct Run {
 }
 
 /// Run a command and take its own peak RSS from wait4 (not the bench's, not other children's).
+/// The child is reaped by wait4 itself, so std's wait is not used.
+#[allow(clippy::zombie_processes)]
 fn measure(cmd: &mut Command) -> Run {
     let start = Instant::now();
-    let child = cmd.stdout(std::process::Stdio::piped()).spawn().expect("spawn");
+    let child = cmd
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
     let pid = child.id() as libc::pid_t;
     let mut stdout = Vec::new();
     if let Some(mut out) = child.stdout {
@@ -117,18 +179,33 @@ fn measure(cmd: &mut Command) -> Run {
     let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     assert_eq!(rc, pid, "wait4 failed");
     let seconds = start.elapsed().as_secs_f64();
-    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "{cmd:?} failed with status {status}");
-    Run { seconds, max_rss_kb: usage.ru_maxrss, stdout }
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "{cmd:?} failed with status {status}"
+    );
+    Run {
+        seconds,
+        max_rss_kb: usage.ru_maxrss,
+        stdout,
+    }
 }
 
 fn import(bin: &Path, input: &Path, extra: &[&str], store: &Path) -> (Run, u64, u64) {
     let _ = std::fs::remove_dir_all(store);
     let mut cmd = Command::new(bin);
-    cmd.arg("--data-dir").arg(store).arg("import").arg(input).args(extra).args(["--source", "bench", "--json"]);
+    cmd.arg("--data-dir")
+        .arg(store)
+        .arg("import")
+        .arg(input)
+        .args(extra)
+        .args(["--source", "bench", "--json"]);
     let run = measure(&mut cmd);
-    let summary: serde_json::Value = serde_json::from_slice(&run.stdout).expect("import --json output");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&run.stdout).expect("import --json output");
     let indicators = summary["attributes"].as_u64().expect("attributes count");
-    let store_bytes = std::fs::metadata(store.join("threatdeck.redb")).map(|m| m.len()).unwrap_or(0);
+    let store_bytes = std::fs::metadata(store.join("threatdeck.redb"))
+        .map(|m| m.len())
+        .unwrap_or(0);
     (run, indicators, store_bytes)
 }
 
@@ -137,16 +214,38 @@ fn main() {
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_threatdeck"));
     let work = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("import-bench");
     std::fs::create_dir_all(&work).expect("bench dir");
-    let sizes: &[usize] = if quick { &[100_000] } else { &[100_000, 1_000_000] };
+    let sizes: &[usize] = if quick {
+        &[100_000]
+    } else {
+        &[100_000, 1_000_000]
+    };
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    println!("threatdeck import bench — {cores} cores; binary {}", bin.display());
-    println!("peer: LC_ALL=C sort -u on the same file (dedup floor); MISP took 126 s for one 43,000-attribute event (MISP.md §8)");
+    println!(
+        "threatdeck import bench — {cores} cores; binary {}",
+        bin.display()
+    );
+    println!(
+        "peer: LC_ALL=C sort -u on the same file (dedup floor); MISP took 126 s for one 43,000-attribute event (MISP.md §8)"
+    );
     println!(
         "{:<9} {:>9} {:>11} {:>10} {:>8} {:>12} {:>8} {:>11} {:>8} {:>7} {:>9}",
-        "input", "lines", "bytes", "indicators", "secs", "ind/s", "rss MB", "store", "B/ind", "store/in", "sort -u s"
+        "input",
+        "lines",
+        "bytes",
+        "indicators",
+        "secs",
+        "ind/s",
+        "rss MB",
+        "store",
+        "B/ind",
+        "store/in",
+        "sort -u s"
     );
     for &lines in sizes {
-        for (kind, extra) in [("freetext", &["--format", "freetext"][..]), ("csv", &["--format", "csv", "--columns", "3"][..])] {
+        for (kind, extra) in [
+            ("freetext", &["--format", "freetext"][..]),
+            ("csv", &["--format", "csv", "--columns", "3"][..]),
+        ] {
             let input = work.join(format!("{kind}-{lines}.txt"));
             if kind == "freetext" {
                 gen_freetext(&input, lines, 42).expect("generate");
@@ -154,8 +253,20 @@ fn main() {
                 gen_csv(&input, lines, 43).expect("generate");
             }
             let in_bytes = std::fs::metadata(&input).map(|m| m.len()).unwrap_or(0);
-            let (run, indicators, store_bytes) = import(&bin, &input, extra, &work.join(format!("store-{kind}-{lines}")));
-            let sort = measure(Command::new("sort").env("LC_ALL", "C").arg("-u").arg(&input).arg("-o").arg(work.join("sorted.txt")));
+            let (run, indicators, store_bytes) = import(
+                &bin,
+                &input,
+                extra,
+                &work.join(format!("store-{kind}-{lines}")),
+            );
+            let sort = measure(
+                Command::new("sort")
+                    .env("LC_ALL", "C")
+                    .arg("-u")
+                    .arg(&input)
+                    .arg("-o")
+                    .arg(work.join("sorted.txt")),
+            );
             println!(
                 "{:<9} {:>9} {:>11} {:>10} {:>8.2} {:>12.0} {:>8.1} {:>11} {:>8.1} {:>7.2}x {:>9.2}",
                 kind,

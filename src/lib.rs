@@ -1,7 +1,11 @@
+//! threatdeck: a terminal workbench for threat intelligence.
+//!
+//! Layers, lower never importing higher: `model` <- `ingest` (parsers), `store` (redb)
+//! <- `pipeline` (parse -> normalise -> write) <- `cli`.
+
+pub mod cli;
 pub mod ingest;
 pub mod model;
+pub mod pipeline;
 pub mod safe_text;
 pub mod store;
-// Enabled once the parsers they call have landed:
-// pub mod cli;
-// pub mod pipeline;

@@ -16,17 +16,24 @@ fn dry_run_refangs_a_defanged_report_and_stores_nothing() {
          Mail came from bad[@]phish[.]test; dropper 44d88612fea8a8f36de82e1278abb02f.\n\
          Also CVE-2021-44228 and evil(dot)example(dot)org.\n",
     );
-    let rows = td.json(["import".as_ref(), report.as_os_str(), "--dry-run".as_ref(), "--json".as_ref()]);
+    let rows = td.json([
+        "import".as_ref(),
+        report.as_os_str(),
+        "--dry-run".as_ref(),
+        "--json".as_ref(),
+    ]);
     let rows = rows.as_array().expect("array");
-    let pairs: Vec<(&str, &str)> =
-        rows.iter().map(|r| (r["type"].as_str().unwrap(), r["value"].as_str().unwrap())).collect();
+    let pairs: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|r| (r["type"].as_str().unwrap(), r["value"].as_str().unwrap()))
+        .collect();
     for want in [
         ("url", "https://evil.example.com/gate.php"),
         ("ip-dst|port", "198.51.100.7|8443"),
         ("email-src", "bad@phish.test"),
         ("md5", "44d88612fea8a8f36de82e1278abb02f"),
         ("vulnerability", "CVE-2021-44228"),
-        ("domain", "evil.example.org"),
+        ("hostname", "evil.example.org"),
     ] {
         assert!(pairs.contains(&want), "missing {want:?} in {pairs:?}");
     }
@@ -35,13 +42,23 @@ fn dry_run_refangs_a_defanged_report_and_stores_nothing() {
             assert!(r.get(key).is_some(), "row lacks {key}: {r}");
         }
     }
-    assert!(!td.data().join("threatdeck.redb").exists(), "dry run must not create a store");
+    assert!(
+        !td.data().join("threatdeck.redb").exists(),
+        "dry run must not create a store"
+    );
 }
 
 #[test]
 fn misp_event_import_is_idempotent_and_replaced_when_newer() {
     let td = Td::new();
-    let f = td.file("e1.json", misp_event(EV1, 100, &[("ip-dst", "203.0.113.5"), ("domain", "Evil.Example")]));
+    let f = td.file(
+        "e1.json",
+        misp_event(
+            EV1,
+            100,
+            &[("ip-dst", "203.0.113.5"), ("domain", "Evil.Example")],
+        ),
+    );
     let first = td.json(["import".as_ref(), f.as_os_str(), "--json".as_ref()]);
     assert_eq!(first["events_added"], 1);
     assert_eq!(first["attributes"], 2);
@@ -58,17 +75,26 @@ fn misp_event_import_is_idempotent_and_replaced_when_newer() {
     assert_eq!(hits[0]["value"], "evil.example");
     assert_eq!(hits[0]["events"][0], EV1);
 
-    let newer = td.file("e1b.json", misp_event(EV1, 200, &[("ip-dst", "203.0.113.9")]));
+    let newer = td.file(
+        "e1b.json",
+        misp_event(EV1, 200, &[("ip-dst", "203.0.113.9")]),
+    );
     let r = td.json(["import".as_ref(), newer.as_os_str(), "--json".as_ref()]);
     assert_eq!(r["events_replaced"], 1);
     let s = td.stats();
-    assert_eq!((s["events"].as_u64(), s["attributes"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(
+        (s["events"].as_u64(), s["attributes"].as_u64()),
+        (Some(1), Some(1))
+    );
 }
 
 #[test]
 fn a_broken_file_names_file_and_line_and_the_rest_imports() {
     let td = Td::new();
-    let good = td.file("good.json", misp_event(EV1, 100, &[("ip-dst", "203.0.113.5")]));
+    let good = td.file(
+        "good.json",
+        misp_event(EV1, 100, &[("ip-dst", "203.0.113.5")]),
+    );
     // A trailing comma on line 3.
     let bad = td.file("bad.json", "{\"Event\": {\n  \"uuid\": \"5f1b7c2e-0000-4000-8000-000000000002\",\n  \"info\": \"x\",\n}}\n");
     let out = td.run(["import".as_ref(), bad.as_os_str(), good.as_os_str()]);
@@ -82,11 +108,22 @@ fn a_broken_file_names_file_and_line_and_the_rest_imports() {
 #[test]
 fn invalid_utf8_names_the_line() {
     let td = Td::new();
-    let f = td.file("list.txt", b"1.2.3.4\nevil.example\nbad\xff\xfe.example\n".as_slice());
-    let out = td.run(["import".as_ref(), f.as_os_str(), "--format".as_ref(), "freetext".as_ref()]);
+    let f = td.file(
+        "list.txt",
+        b"1.2.3.4\nevil.example\nbad\xff\xfe.example\n".as_slice(),
+    );
+    let out = td.run([
+        "import".as_ref(),
+        f.as_os_str(),
+        "--format".as_ref(),
+        "freetext".as_ref(),
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(err.contains("list.txt") && err.contains("line 3") && err.contains("UTF-8"), "{err}");
+    assert!(
+        err.contains("list.txt") && err.contains("line 3") && err.contains("UTF-8"),
+        "{err}"
+    );
     assert_eq!(td.stats()["attributes"], 0, "nothing partially stored");
 }
 
@@ -95,14 +132,29 @@ fn csv_source_merges_deltas_into_one_event() {
     let td = Td::new();
     let v1 = td.file("feed.csv", "# first_seen,ip,port\n\"2024-01-01\", \"192.0.2.1\", \"443\"\n\"2024-01-01\", \"192.0.2.2\", \"80\"\n");
     let args = |p: &std::path::Path| {
-        vec!["import".into(), p.as_os_str().to_owned(), "--source".into(), "feodo".into(), "--columns".into(), "2".into(), "--json".into()]
+        vec![
+            "import".into(),
+            p.as_os_str().to_owned(),
+            "--source".into(),
+            "feodo".into(),
+            "--columns".into(),
+            "2".into(),
+            "--json".into(),
+        ]
     };
     let r1 = td.json(args(&v1));
     assert_eq!(r1["files"][0]["list"]["added"], 2);
     let v2 = td.file("feed.csv", "# first_seen,ip,port\n\"2024-01-02\", \"192.0.2.2\", \"80\"\n\"2024-01-02\", \"192.0.2.3\", \"80\"\n");
     let r2 = td.json(args(&v2));
     let list = &r2["files"][0]["list"];
-    assert_eq!((list["added"].as_u64(), list["unchanged"].as_u64(), list["vanished"].as_u64()), (Some(1), Some(1), Some(1)));
+    assert_eq!(
+        (
+            list["added"].as_u64(),
+            list["unchanged"].as_u64(),
+            list["vanished"].as_u64()
+        ),
+        (Some(1), Some(1), Some(1))
+    );
     let s = td.stats();
     assert_eq!(s["events"], 1, "one fixed event per source");
     assert_eq!(s["attributes"], 3);
@@ -114,8 +166,19 @@ fn csv_source_merges_deltas_into_one_event() {
 #[test]
 fn tab_delimited_with_header_and_crlf() {
     let td = Td::new();
-    let f = td.file("iocs.tsv", "indicator\ttype\r\nevil.example\tdomain\r\n10.9.8.7\tip\r\n");
-    let r = td.json(["import".as_ref(), f.as_os_str(), "--delimiter".as_ref(), "\\t".as_ref(), "--columns".as_ref(), "1".as_ref(), "--json".as_ref()]);
+    let f = td.file(
+        "iocs.tsv",
+        "indicator\ttype\r\nevil.example\tdomain\r\n10.9.8.7\tip\r\n",
+    );
+    let r = td.json([
+        "import".as_ref(),
+        f.as_os_str(),
+        "--delimiter".as_ref(),
+        "\\t".as_ref(),
+        "--columns".as_ref(),
+        "1".as_ref(),
+        "--json".as_ref(),
+    ]);
     assert_eq!(r["files"][0]["list"]["added"], 2, "{r}");
 }
 
@@ -127,8 +190,18 @@ fn misp_feed_directory_imports_once() {
             "{EV2}": {{"timestamp": 100, "info": "b", "date": "2024-01-02"}}}}"#
     );
     td.file("feed/manifest.json", manifest);
-    td.file(&format!("feed/{EV1}.json"), misp_event(EV1, 100, &[("ip-dst", "203.0.113.5")]));
-    td.file(&format!("feed/{EV2}.json"), misp_event(EV2, 100, &[("ip-dst", "203.0.113.5"), ("url", "http://x.test/a")]));
+    td.file(
+        &format!("feed/{EV1}.json"),
+        misp_event(EV1, 100, &[("ip-dst", "203.0.113.5")]),
+    );
+    td.file(
+        &format!("feed/{EV2}.json"),
+        misp_event(
+            EV2,
+            100,
+            &[("ip-dst", "203.0.113.5"), ("url", "http://x.test/a")],
+        ),
+    );
     let dir = td.dir.path().join("feed");
     let r = td.json(["import".as_ref(), dir.as_os_str(), "--json".as_ref()]);
     assert_eq!(r["events_added"], 2);
@@ -136,7 +209,13 @@ fn misp_feed_directory_imports_once() {
     let s = td.stats();
     assert_eq!(s["correlated_values"], 1, "203.0.113.5 is in both events");
     let again = td.json(["import".as_ref(), dir.as_os_str(), "--json".as_ref()]);
-    assert_eq!((again["events_added"].as_u64(), again["events_unchanged"].as_u64()), (Some(0), Some(2)));
+    assert_eq!(
+        (
+            again["events_added"].as_u64(),
+            again["events_unchanged"].as_u64()
+        ),
+        (Some(0), Some(2))
+    );
 }
 
 #[test]
@@ -147,14 +226,26 @@ fn second_process_gets_a_one_line_error() {
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert_eq!(err.trim().lines().count(), 1, "{err}");
-    assert!(err.contains("threatdeck.redb") && err.contains("in use"), "{err}");
+    assert!(
+        err.contains("threatdeck.redb") && err.contains("in use"),
+        "{err}"
+    );
 }
 
 #[test]
 fn log_records_imports_with_user_and_counts() {
     let td = Td::new();
-    let f = td.file("e1.json", misp_event(EV1, 100, &[("ip-dst", "203.0.113.5")]));
-    td.json(["import".as_ref(), f.as_os_str(), "--source".as_ref(), "ticket-42".as_ref(), "--json".as_ref()]);
+    let f = td.file(
+        "e1.json",
+        misp_event(EV1, 100, &[("ip-dst", "203.0.113.5")]),
+    );
+    td.json([
+        "import".as_ref(),
+        f.as_os_str(),
+        "--source".as_ref(),
+        "ticket-42".as_ref(),
+        "--json".as_ref(),
+    ]);
     let log = td.json(["log", "--json"]);
     let e = &log.as_array().unwrap()[0];
     assert_eq!(e["action"], "import");
@@ -168,10 +259,19 @@ fn log_records_imports_with_user_and_counts() {
 fn stats_and_search_json_shapes() {
     let td = Td::new();
     let s = td.stats();
-    for k in ["events", "attributes", "values", "correlated_values", "feeds"] {
+    for k in [
+        "events",
+        "attributes",
+        "values",
+        "correlated_values",
+        "feeds",
+    ] {
         assert_eq!(s[k], 0, "{k}");
     }
-    let f = td.file("e1.json", misp_event(EV1, 100, &[("domain", "evil.example")]));
+    let f = td.file(
+        "e1.json",
+        misp_event(EV1, 100, &[("domain", "evil.example")]),
+    );
     td.json(["import".as_ref(), f.as_os_str(), "--json".as_ref()]);
     let hits = td.json(["search", "evil", "--limit", "5", "--json"]);
     let h = &hits[0];

@@ -12,9 +12,11 @@ fn count_attributes(path: &Path) -> u64 {
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
     let e = &v["Event"];
     let direct = e["Attribute"].as_array().map_or(0, |a| a.len());
-    let in_objects: usize = e["Object"]
-        .as_array()
-        .map_or(0, |objs| objs.iter().map(|o| o["Attribute"].as_array().map_or(0, |a| a.len())).sum());
+    let in_objects: usize = e["Object"].as_array().map_or(0, |objs| {
+        objs.iter()
+            .map(|o| o["Attribute"].as_array().map_or(0, |a| a.len()))
+            .sum()
+    });
     (direct + in_objects) as u64
 }
 
@@ -50,15 +52,29 @@ fn every_misp_event_file_imports_or_names_file_and_line() {
                 continue;
             }
             let td = Td::new();
-            let out = td.run(["import".as_ref(), path.as_os_str(), "--format".as_ref(), "misp-event".as_ref()]);
+            let out = td.run([
+                "import".as_ref(),
+                path.as_os_str(),
+                "--format".as_ref(),
+                "misp-event".as_ref(),
+            ]);
             match out.status.code() {
                 Some(0) => {}
                 Some(1) => {
                     let err = stderr(&out);
                     let name = path.file_name().unwrap().to_string_lossy();
-                    assert!(err.contains(&*name) && err.contains("line "), "{}: {err}", path.display());
+                    assert!(
+                        err.contains(&*name) && err.contains("line "),
+                        "{}: {err}",
+                        path.display()
+                    );
                     let s = td.stats();
-                    assert_eq!((s["events"].as_u64(), s["attributes"].as_u64()), (Some(0), Some(0)), "{}", path.display());
+                    assert_eq!(
+                        (s["events"].as_u64(), s["attributes"].as_u64()),
+                        (Some(0), Some(0)),
+                        "{}",
+                        path.display()
+                    );
                 }
                 other => panic!("{}: exit {other:?}: {}", path.display(), stderr(&out)),
             }
@@ -70,8 +86,19 @@ fn every_misp_event_file_imports_or_names_file_and_line() {
 fn every_csv_and_text_file_imports_without_panic() {
     let Some(c) = corpus() else { return };
     let mut files = Vec::new();
-    for sub in ["abusech", "blocklists-misc", "csv-vendor-iocs", "freetext-defanged", "ipsum", "maltrail", "spamhaus-drop", "loki-iocs"] {
-        let Ok(rd) = std::fs::read_dir(c.join(sub)) else { continue };
+    for sub in [
+        "abusech",
+        "blocklists-misc",
+        "csv-vendor-iocs",
+        "freetext-defanged",
+        "ipsum",
+        "maltrail",
+        "spamhaus-drop",
+        "loki-iocs",
+    ] {
+        let Ok(rd) = std::fs::read_dir(c.join(sub)) else {
+            continue;
+        };
         files.extend(rd.map(|e| e.unwrap().path()).filter(|p| p.is_file()));
     }
     assert!(!files.is_empty());
@@ -79,7 +106,12 @@ fn every_csv_and_text_file_imports_without_panic() {
     for path in &files {
         let out = td.run(["import".as_ref(), path.as_os_str()]);
         let code = out.status.code();
-        assert!(matches!(code, Some(0) | Some(1)), "{}: exit {code:?}: {}", path.display(), stderr(&out));
+        assert!(
+            matches!(code, Some(0) | Some(1)),
+            "{}: exit {code:?}: {}",
+            path.display(),
+            stderr(&out)
+        );
         if code == Some(1) {
             let err = stderr(&out);
             let name = path.file_name().unwrap().to_string_lossy();
@@ -92,19 +124,32 @@ fn every_csv_and_text_file_imports_without_panic() {
 #[test]
 fn defanged_reports_dry_run_to_refanged_indicators() {
     let Some(c) = corpus() else { return };
-    let Ok(rd) = std::fs::read_dir(c.join("freetext-defanged")) else { return };
+    let Ok(rd) = std::fs::read_dir(c.join("freetext-defanged")) else {
+        return;
+    };
     let td = Td::new();
     for path in rd.map(|e| e.unwrap().path()) {
         let text = std::fs::read_to_string(&path).unwrap_or_default();
         if !text.contains("[.]") {
             continue;
         }
-        let rows = td.json(["import".as_ref(), path.as_os_str(), "--format".as_ref(), "freetext".as_ref(), "--dry-run".as_ref(), "--json".as_ref()]);
+        let rows = td.json([
+            "import".as_ref(),
+            path.as_os_str(),
+            "--format".as_ref(),
+            "freetext".as_ref(),
+            "--dry-run".as_ref(),
+            "--json".as_ref(),
+        ]);
         let rows = rows.as_array().unwrap();
         assert!(!rows.is_empty(), "{}", path.display());
         for r in rows {
             let v = r["value"].as_str().unwrap();
-            assert!(!v.contains("[.]") && !v.starts_with("hxxp"), "{}: still defanged: {v}", path.display());
+            assert!(
+                !v.contains("[.]") && !v.starts_with("hxxp"),
+                "{}: still defanged: {v}",
+                path.display()
+            );
         }
     }
 }

@@ -50,11 +50,19 @@ pub struct ParseError {
 
 impl ParseError {
     pub fn new(message: impl Into<String>) -> Self {
-        ParseError { line: None, field: None, message: message.into() }
+        ParseError {
+            line: None,
+            field: None,
+            message: message.into(),
+        }
     }
 
     pub fn at_line(line: u64, message: impl Into<String>) -> Self {
-        ParseError { line: Some(line), field: None, message: message.into() }
+        ParseError {
+            line: Some(line),
+            field: None,
+            message: message.into(),
+        }
     }
 
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
@@ -70,8 +78,16 @@ impl ParseError {
             Some(i) => msg[..i].to_string(),
             None => msg,
         };
-        let line = if e.line() > 0 { Some(e.line() as u64) } else { None };
-        ParseError { line, field: None, message: format!("invalid JSON: {message}") }
+        let line = if e.line() > 0 {
+            Some(e.line() as u64)
+        } else {
+            None
+        };
+        ParseError {
+            line,
+            field: None,
+            message: format!("invalid JSON: {message}"),
+        }
     }
 }
 
@@ -100,16 +116,64 @@ pub fn detect(path: &Path, head: &[u8]) -> Format {
     let trimmed = head.trim_start_matches('\u{feff}').trim_start();
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
         let compact: String = trimmed.chars().filter(|c| !c.is_whitespace()).collect();
-        if compact.contains("\"type\":\"bundle\"") || compact.contains("\"spec_version\":\"2.") {
+        // Bundles, TAXII envelopes and bare arrays of STIX objects (2.0 objects carry no
+        // spec_version, but their ids are `type--uuid`).
+        const STIX_MARKS: [&str; 5] = [
+            "\"type\":\"bundle\"",
+            "\"spec_version\":\"2.",
+            "\"id\":\"indicator--",
+            "\"id\":\"report--",
+            "\"id\":\"identity--",
+        ];
+        if STIX_MARKS.iter().any(|m| compact.contains(m))
+            || (compact.contains("\"objects\":[") && compact.contains("--"))
+        {
             return Format::Stix;
         }
-        if compact.contains("\"Event\"") || compact.contains("\"response\"") || compact.starts_with('[') {
+        if compact.contains("\"Event\"")
+            || compact.contains("\"response\"")
+            || compact.starts_with('[')
+        {
             return Format::MispEvent;
         }
     }
-    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
         Some("csv") | Some("tsv") => Format::Csv,
         Some("json") => Format::MispEvent,
         _ => Format::Freetext,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_formats_from_content() {
+        let p = Path::new("x.json");
+        assert_eq!(
+            detect(p, br#"{"type": "bundle", "objects": []}"#),
+            Format::Stix
+        );
+        assert_eq!(
+            detect(p, br#"[{"type":"indicator","id":"indicator--1"}]"#),
+            Format::Stix
+        );
+        assert_eq!(
+            detect(
+                p,
+                br#"{"more": false, "objects": [{"id": "ipv4-addr--x"}]}"#
+            ),
+            Format::Stix
+        );
+        assert_eq!(detect(p, b"\xEF\xBB\xBF{\"Event\": {}}"), Format::MispEvent);
+        assert_eq!(detect(p, br#"{"response": []}"#), Format::MispEvent);
+        assert_eq!(detect(Path::new("a.csv"), b"ip,port\n"), Format::Csv);
+        assert_eq!(detect(Path::new("a.txt"), b"1.2.3.4\n"), Format::Freetext);
     }
 }

@@ -6,11 +6,40 @@ use std::net::{IpAddr, Ipv6Addr};
 
 /// Types whose values are case-insensitive and stored lower-case.
 const LOWER: &[&str] = &[
-    "md5", "sha1", "sha224", "sha256", "sha384", "sha512", "sha512/224", "sha512/256", "sha3-224",
-    "sha3-256", "sha3-384", "sha3-512", "ja3-fingerprint-md5", "jarm-fingerprint", "hassh-md5",
-    "hasshserver-md5", "hostname", "pehash", "authentihash", "vhash", "imphash", "telfhash",
-    "tlsh", "anonymised", "cdhash", "email", "email-src", "email-dst", "target-email",
-    "whois-registrant-email", "dom-hash", "onion-address", "dns-soa-email", "eppn",
+    "md5",
+    "sha1",
+    "sha224",
+    "sha256",
+    "sha384",
+    "sha512",
+    "sha512/224",
+    "sha512/256",
+    "sha3-224",
+    "sha3-256",
+    "sha3-384",
+    "sha3-512",
+    "ja3-fingerprint-md5",
+    "jarm-fingerprint",
+    "hassh-md5",
+    "hasshserver-md5",
+    "hostname",
+    "pehash",
+    "authentihash",
+    "vhash",
+    "imphash",
+    "telfhash",
+    "tlsh",
+    "anonymised",
+    "cdhash",
+    "email",
+    "email-src",
+    "email-dst",
+    "target-email",
+    "whois-registrant-email",
+    "dom-hash",
+    "onion-address",
+    "dns-soa-email",
+    "eppn",
 ];
 
 /// Normalise `value` for attribute type `type_name`. Never fails: a value that does not
@@ -22,7 +51,11 @@ pub fn normalize(type_name: &str, value: &str) -> String {
         "domain" => v.trim_matches('.').to_lowercase(),
         "ip-src" | "ip-dst" => normalize_ip(v),
         "domain|ip" => match v.split_once('|') {
-            Some((d, ip)) => format!("{}|{}", d.trim_matches('.').to_lowercase(), normalize_ip(ip)),
+            Some((d, ip)) => format!(
+                "{}|{}",
+                d.trim_matches('.').to_lowercase(),
+                normalize_ip(ip)
+            ),
             None => v.to_lowercase(),
         },
         "ip-src|port" | "ip-dst|port" => normalize_ip_port(v),
@@ -104,7 +137,10 @@ fn normalize_mac(v: &str) -> String {
     let hex: String = v.chars().filter(|c| c.is_ascii_hexdigit()).collect();
     if (hex.len() == 12 || hex.len() == 16) && v.len() <= hex.len() * 3 {
         let lower = hex.to_lowercase();
-        let pairs: Vec<&str> = (0..lower.len()).step_by(2).map(|i| &lower[i..i + 2]).collect();
+        let pairs: Vec<&str> = (0..lower.len())
+            .step_by(2)
+            .map(|i| &lower[i..i + 2])
+            .collect();
         pairs.join(":")
     } else {
         v.to_lowercase()
@@ -113,7 +149,11 @@ fn normalize_mac(v: &str) -> String {
 
 /// `AS1234` -> `1234`; asdot `1.10` -> `65546`.
 fn normalize_as(v: &str) -> String {
-    let digits = if v.len() >= 2 && v[..2].eq_ignore_ascii_case("as") { &v[2..] } else { v };
+    let digits = if v.len() >= 2 && v[..2].eq_ignore_ascii_case("as") {
+        &v[2..]
+    } else {
+        v
+    };
     if let Some((hi, lo)) = digits.split_once('.')
         && let (Ok(hi), Ok(lo)) = (hi.parse::<u64>(), lo.parse::<u64>())
     {
@@ -141,7 +181,10 @@ mod tests {
 
     #[test]
     fn hashes_domains_emails_lowercased() {
-        assert_eq!(n("md5", " D41D8CD98F00B204E9800998ECF8427E "), "d41d8cd98f00b204e9800998ecf8427e");
+        assert_eq!(
+            n("md5", " D41D8CD98F00B204E9800998ECF8427E "),
+            "d41d8cd98f00b204e9800998ecf8427e"
+        );
         assert_eq!(n("domain", "Evil.EXAMPLE.com."), "evil.example.com");
         assert_eq!(n("hostname", "WWW.Example.com"), "www.example.com");
         assert_eq!(n("email-src", "Bad@Example.COM"), "bad@example.com");
@@ -154,12 +197,18 @@ mod tests {
 
     #[test]
     fn ips() {
-        assert_eq!(n("ip-dst", "2001:0db8:0000:0000:0000:0000:0000:0001"), "2001:db8::1");
+        assert_eq!(
+            n("ip-dst", "2001:0db8:0000:0000:0000:0000:0000:0001"),
+            "2001:db8::1"
+        );
         assert_eq!(n("ip-src", "10.0.0.1/32"), "10.0.0.1");
         assert_eq!(n("ip-src", "2001:db8::1/128"), "2001:db8::1");
         assert_eq!(n("ip-src", "10.0.0.0/8"), "10.0.0.0/8");
         assert_eq!(n("ip-dst", "not-an-ip"), "not-an-ip");
-        assert_eq!(n("domain|ip", "Example.com|2001:db8:0::1"), "example.com|2001:db8::1");
+        assert_eq!(
+            n("domain|ip", "Example.com|2001:db8:0::1"),
+            "example.com|2001:db8::1"
+        );
     }
 
     #[test]
@@ -176,7 +225,10 @@ mod tests {
 
     #[test]
     fn others() {
-        assert_eq!(n("vulnerability", "cve-2021\u{2013}44228"), "CVE-2021-44228");
+        assert_eq!(
+            n("vulnerability", "cve-2021\u{2013}44228"),
+            "CVE-2021-44228"
+        );
         assert_eq!(n("AS", "AS1234"), "1234");
         assert_eq!(n("AS", "as1.10"), "65546");
         assert_eq!(n("x509-fingerprint-sha1", "AB:CD:EF"), "abcdef");

@@ -148,8 +148,14 @@ mod tests {
 
     #[test]
     fn parses_rfc3339_variants() {
-        assert_eq!(parse_rfc3339("2016-04-06T20:03:48.000Z"), Some(1_459_973_028));
-        assert_eq!(parse_rfc3339("2016-04-06T22:03:48+02:00"), Some(1_459_973_028));
+        assert_eq!(
+            parse_rfc3339("2016-04-06T20:03:48.000Z"),
+            Some(1_459_973_028)
+        );
+        assert_eq!(
+            parse_rfc3339("2016-04-06T22:03:48+02:00"),
+            Some(1_459_973_028)
+        );
         assert_eq!(parse_rfc3339("2016-04-06 20:03:48"), Some(1_459_973_028));
         assert_eq!(
             parse_rfc3339_micros("2016-04-06T20:03:48.5Z"),

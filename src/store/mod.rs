@@ -87,7 +87,10 @@ impl Store {
             .create(&path)
             .map_err(|e| match e {
                 redb::DatabaseError::DatabaseAlreadyOpen => StoreError::InUse(path.clone()),
-                other => StoreError::Open { path: path.clone(), source: other.into() },
+                other => StoreError::Open {
+                    path: path.clone(),
+                    source: other.into(),
+                },
             })?;
         let store = Store { db, path };
         store.init_schema()?;
@@ -108,9 +111,10 @@ impl Store {
             }
         };
         match found {
-            Some(v) if v > SCHEMA_VERSION => {
-                Err(StoreError::TooNew { path: self.path.clone(), found: v })
-            }
+            Some(v) if v > SCHEMA_VERSION => Err(StoreError::TooNew {
+                path: self.path.clone(),
+                found: v,
+            }),
             Some(_) => Ok(()),
             None => {
                 // Create every table up front so readers never meet a missing table.

@@ -119,7 +119,11 @@ impl Store {
             return Ok(Vec::new());
         }
         for cand in [q, lower.as_str()] {
-            if values.range((cand, 0u128)..=(cand, u128::MAX))?.next().is_some() {
+            if values
+                .range((cand, 0u128)..=(cand, u128::MAX))?
+                .next()
+                .is_some()
+            {
                 push(cand, "exact", &mut found);
             }
         }
@@ -155,10 +159,18 @@ impl Store {
             }
         }
         drop(values);
-        found.into_iter().map(|(v, how)| self.hit(&txn, v, how)).collect()
+        found
+            .into_iter()
+            .map(|(v, how)| self.hit(&txn, v, how))
+            .collect()
     }
 
-    fn hit(&self, txn: &redb::ReadTransaction, value: String, how: &'static str) -> Result<SearchHit> {
+    fn hit(
+        &self,
+        txn: &redb::ReadTransaction,
+        value: String,
+        how: &'static str,
+    ) -> Result<SearchHit> {
         let values = txn.open_table(VALUES)?;
         let attrs = txn.open_table(ATTRIBUTES)?;
         let events = txn.open_table(EVENTS)?;
@@ -222,7 +234,9 @@ impl Store {
             let rec: SourceRec = decode("source", v.value())?;
             let fixed_event = match rec.fixed_event {
                 Some(id) => match events.get(id)? {
-                    Some(e) => Some(Uuid::from_u128(decode::<EventRec>("event", e.value())?.uuid)),
+                    Some(e) => Some(Uuid::from_u128(
+                        decode::<EventRec>("event", e.value())?.uuid,
+                    )),
                     None => None,
                 },
                 None => None,
@@ -249,7 +263,11 @@ impl Store {
             let rec: EventRec = decode("event", v.value())?;
             out.push(EventSummary {
                 event: rec.to_event(),
-                source: names.iter().find(|(i, _)| *i == rec.source_id).map(|n| n.1.clone()).unwrap_or_default(),
+                source: names
+                    .iter()
+                    .find(|(i, _)| *i == rec.source_id)
+                    .map(|n| n.1.clone())
+                    .unwrap_or_default(),
                 attribute_count: rec.attribute_count,
                 object_count: rec.object_count,
             });
@@ -260,7 +278,11 @@ impl Store {
     /// The attributes of one event (object attributes included), or None if unknown.
     pub fn event_attributes(&self, uuid: Uuid) -> Result<Option<Vec<Attribute>>> {
         let txn = self.read()?;
-        let Some(id) = txn.open_table(EVENT_UUIDS)?.get(uuid.as_u128())?.map(|v| v.value()) else {
+        let Some(id) = txn
+            .open_table(EVENT_UUIDS)?
+            .get(uuid.as_u128())?
+            .map(|v| v.value())
+        else {
             return Ok(None);
         };
         let attrs = txn.open_table(ATTRIBUTES)?;

@@ -157,11 +157,22 @@ pub struct SourceRec {
 }
 
 fn tags_rec(tags: &[Tag]) -> Vec<TagRec> {
-    tags.iter().map(|t| TagRec { name: t.name.clone(), local: t.local }).collect()
+    tags.iter()
+        .map(|t| TagRec {
+            name: t.name.clone(),
+            local: t.local,
+        })
+        .collect()
 }
 
 fn tags_model(tags: &[TagRec]) -> Vec<Tag> {
-    tags.iter().map(|t| Tag { name: t.name.clone(), colour: None, local: t.local }).collect()
+    tags.iter()
+        .map(|t| Tag {
+            name: t.name.clone(),
+            colour: None,
+            local: t.local,
+        })
+        .collect()
 }
 
 fn u(id: Option<Uuid>) -> Option<u128> {
@@ -180,7 +191,10 @@ impl EventRec {
             analysis: e.analysis,
             threat_level_id: e.threat_level_id,
             distribution: e.distribution,
-            orgc: e.orgc.as_ref().map(|o| OrgRec { name: o.name.clone(), uuid: u(o.uuid) }),
+            orgc: e.orgc.as_ref().map(|o| OrgRec {
+                name: o.name.clone(),
+                uuid: u(o.uuid),
+            }),
             tags: tags_rec(&e.tags),
             extends_uuid: u(e.extends_uuid),
             source_id,

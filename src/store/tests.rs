@@ -45,10 +45,15 @@ fn ind(t: &'static str, v: &str) -> Indicator {
 fn second_open_is_refused_with_the_path() {
     let dir = tempfile::tempdir().unwrap();
     let _first = Store::open(dir.path()).unwrap();
-    let err = Store::open(dir.path()).err().expect("second open must fail");
+    let err = Store::open(dir.path())
+        .err()
+        .expect("second open must fail");
     let msg = err.to_string();
     assert!(matches!(err, StoreError::InUse(_)), "{msg}");
-    assert!(msg.contains("threatdeck.redb") && msg.contains("in use"), "{msg}");
+    assert!(
+        msg.contains("threatdeck.redb") && msg.contains("in use"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -57,7 +62,10 @@ fn newer_schema_is_refused() {
     {
         let store = Store::open(dir.path()).unwrap();
         let txn = store.db.begin_write().unwrap();
-        txn.open_table(META).unwrap().insert(KEY_SCHEMA, SCHEMA_VERSION + 1).unwrap();
+        txn.open_table(META)
+            .unwrap()
+            .insert(KEY_SCHEMA, SCHEMA_VERSION + 1)
+            .unwrap();
         txn.commit().unwrap();
     }
     let err = Store::open(dir.path()).err().expect("must refuse");
@@ -75,7 +83,14 @@ fn events_add_replace_and_keep_by_timestamp() {
         w.commit().unwrap();
         out
     };
-    let v1 = event(7, 100, vec![attr("ip-dst", "1.2.3.4"), attr("domain|ip", "a.example|5.6.7.8")]);
+    let v1 = event(
+        7,
+        100,
+        vec![
+            attr("ip-dst", "1.2.3.4"),
+            attr("domain|ip", "a.example|5.6.7.8"),
+        ],
+    );
     assert_eq!(put(&v1), EventOutcome::Added);
     assert_eq!(put(&v1), EventOutcome::Unchanged);
     let older = event(7, 50, vec![attr("ip-dst", "9.9.9.9")]);
@@ -86,7 +101,11 @@ fn events_add_replace_and_keep_by_timestamp() {
     let v2 = event(7, 200, vec![attr("ip-dst", "9.9.9.9")]);
     assert_eq!(put(&v2), EventOutcome::Replaced);
     let s = store.stats().unwrap();
-    assert_eq!((s.events, s.attributes, s.values), (1, 1, 1), "old index entries removed");
+    assert_eq!(
+        (s.events, s.attributes, s.values),
+        (1, 1, 1),
+        "old index entries removed"
+    );
     assert!(store.search("1.2.3.4", 10).unwrap().is_empty());
     assert_eq!(store.search("9.9.9.9", 10).unwrap().len(), 1);
 }
@@ -97,8 +116,22 @@ fn correlated_values_span_events() {
     let store = Store::open(dir.path()).unwrap();
     let mut w = store.writer().unwrap();
     let src = w.source("s", "misp-event", 1).unwrap();
-    w.put_event(&event(1, 1, vec![attr("ip-dst", "1.1.1.1"), attr("ip-dst", "2.2.2.2")]), &src, 1).unwrap();
-    w.put_event(&event(2, 1, vec![attr("ip-dst|port", "1.1.1.1|443")]), &src, 1).unwrap();
+    w.put_event(
+        &event(
+            1,
+            1,
+            vec![attr("ip-dst", "1.1.1.1"), attr("ip-dst", "2.2.2.2")],
+        ),
+        &src,
+        1,
+    )
+    .unwrap();
+    w.put_event(
+        &event(2, 1, vec![attr("ip-dst|port", "1.1.1.1|443")]),
+        &src,
+        1,
+    )
+    .unwrap();
     w.commit().unwrap();
     let s = store.stats().unwrap();
     assert_eq!(s.values, 2, "the port is not indexed");
@@ -122,19 +155,44 @@ fn list_merge_adds_vanishes_and_brings_back() {
         w.commit().unwrap();
         out
     };
-    let a = merge(vec![ind("ip-dst", "1.1.1.1"), ind("domain", "a.example")], 100);
+    let a = merge(
+        vec![ind("ip-dst", "1.1.1.1"), ind("domain", "a.example")],
+        100,
+    );
     assert_eq!((a.added, a.vanished), (2, 0));
-    let same = merge(vec![ind("ip-dst", "1.1.1.1"), ind("domain", "a.example")], 200);
-    assert_eq!(same, ListOutcome { unchanged: 2, ..Default::default() });
-    let b = merge(vec![ind("ip-dst", "1.1.1.1"), ind("domain", "b.example")], 300);
+    let same = merge(
+        vec![ind("ip-dst", "1.1.1.1"), ind("domain", "a.example")],
+        200,
+    );
+    assert_eq!(
+        same,
+        ListOutcome {
+            unchanged: 2,
+            ..Default::default()
+        }
+    );
+    let b = merge(
+        vec![ind("ip-dst", "1.1.1.1"), ind("domain", "b.example")],
+        300,
+    );
     assert_eq!((b.added, b.unchanged, b.vanished), (1, 1, 1));
     let stats = store.stats().unwrap();
-    assert_eq!((stats.events, stats.attributes, stats.deleted_attributes), (1, 3, 1));
+    assert_eq!(
+        (stats.events, stats.attributes, stats.deleted_attributes),
+        (1, 3, 1)
+    );
     let ev = store.sources().unwrap()[0].fixed_event.unwrap();
     let attrs = store.event_attributes(ev).unwrap().unwrap();
     let gone = attrs.iter().find(|a| a.value == "a.example").unwrap();
     assert!(gone.deleted);
-    let c = merge(vec![ind("ip-dst", "1.1.1.1"), ind("domain", "a.example"), ind("domain", "b.example")], 400);
+    let c = merge(
+        vec![
+            ind("ip-dst", "1.1.1.1"),
+            ind("domain", "a.example"),
+            ind("domain", "b.example"),
+        ],
+        400,
+    );
     assert_eq!((c.added, c.reappeared, c.unchanged), (0, 1, 2));
     assert_eq!(store.stats().unwrap().deleted_attributes, 0);
 }
@@ -146,7 +204,8 @@ fn dropped_writer_stores_nothing() {
     {
         let mut w = store.writer().unwrap();
         let src = w.source("s", "misp-event", 1).unwrap();
-        w.put_event(&event(1, 1, vec![attr("ip-dst", "1.1.1.1")]), &src, 1).unwrap();
+        w.put_event(&event(1, 1, vec![attr("ip-dst", "1.1.1.1")]), &src, 1)
+            .unwrap();
     }
     let s = store.stats().unwrap();
     assert_eq!((s.events, s.attributes, s.sources), (0, 0, 0));
@@ -170,7 +229,10 @@ fn audit_log_appends() {
         w.commit().unwrap();
     }
     let log = store.audit_log(None).unwrap();
-    assert_eq!(log.iter().map(|(s, e)| (*s, e.time)).collect::<Vec<_>>(), vec![(1, 0), (2, 1), (3, 2)]);
+    assert_eq!(
+        log.iter().map(|(s, e)| (*s, e.time)).collect::<Vec<_>>(),
+        vec![(1, 0), (2, 1), (3, 2)]
+    );
     assert_eq!(store.audit_log(Some(1)).unwrap()[0].0, 3);
 }
 
@@ -181,7 +243,15 @@ fn search_prefix_and_substring() {
     let mut w = store.writer().unwrap();
     let src = w.source("s", "misp-event", 1).unwrap();
     w.put_event(
-        &event(1, 1, vec![attr("domain", "evil.example"), attr("domain", "evilcorp.test"), attr("url", "http://x.test/evil")]),
+        &event(
+            1,
+            1,
+            vec![
+                attr("domain", "evil.example"),
+                attr("domain", "evilcorp.test"),
+                attr("url", "http://x.test/evil"),
+            ],
+        ),
         &src,
         1,
     )
@@ -189,7 +259,17 @@ fn search_prefix_and_substring() {
     w.commit().unwrap();
     let hits = store.search("evil", 10).unwrap();
     let got: Vec<(&str, &str)> = hits.iter().map(|h| (h.value.as_str(), h.matched)).collect();
-    assert_eq!(got, vec![("evil.example", "prefix"), ("evilcorp.test", "prefix"), ("http://x.test/evil", "substring")]);
-    assert_eq!(store.search("EVIL.example", 10).unwrap()[0].matched, "exact");
+    assert_eq!(
+        got,
+        vec![
+            ("evil.example", "prefix"),
+            ("evilcorp.test", "prefix"),
+            ("http://x.test/evil", "substring")
+        ]
+    );
+    assert_eq!(
+        store.search("EVIL.example", 10).unwrap()[0].matched,
+        "exact"
+    );
     assert_eq!(store.search("evil", 1).unwrap().len(), 1);
 }

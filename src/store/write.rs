@@ -88,7 +88,10 @@ fn derived_uuid(event_uuid: u128, salt: u64, type_name: &str, value: &str) -> Uu
 
 impl Writer {
     pub(super) fn new(txn: WriteTransaction) -> Result<Writer> {
-        Ok(Writer { txn, pending: Vec::new() })
+        Ok(Writer {
+            txn,
+            pending: Vec::new(),
+        })
     }
 
     fn next_counter(&mut self, key: &str) -> Result<u64> {
@@ -127,7 +130,12 @@ impl Writer {
     }
 
     /// Add an event, or replace it when the incoming timestamp is newer.
-    pub fn put_event(&mut self, pe: &ParsedEvent, source: &SourceRec, now: i64) -> Result<EventOutcome> {
+    pub fn put_event(
+        &mut self,
+        pe: &ParsedEvent,
+        source: &SourceRec,
+        now: i64,
+    ) -> Result<EventOutcome> {
         let uuid = pe.event.uuid.as_u128();
         let existing = {
             let uuids = self.txn.open_table(EVENT_UUIDS)?;
@@ -149,9 +157,9 @@ impl Writer {
         {
             let mut attrs = self.txn.open_table(ATTRIBUTES)?;
             for (seq, a) in pe.attributes.iter().enumerate() {
-                let uuid = a.uuid.unwrap_or_else(|| {
-                    derived_uuid(uuid, seq as u64 + 1, &a.type_, &a.value)
-                });
+                let uuid = a
+                    .uuid
+                    .unwrap_or_else(|| derived_uuid(uuid, seq as u64 + 1, &a.type_, &a.value));
                 let key = child_key(event_id, seq as u64);
                 let ar = AttrRec::from_attribute(a, uuid, now);
                 attrs.insert(key, encode(&ar)?.as_slice())?;
@@ -163,12 +171,18 @@ impl Writer {
         {
             let mut objects = self.txn.open_table(OBJECTS)?;
             for (seq, o) in pe.objects.iter().enumerate() {
-                objects.insert(child_key(event_id, seq as u64), encode(&ObjectRec::from_object(o))?.as_slice())?;
+                objects.insert(
+                    child_key(event_id, seq as u64),
+                    encode(&ObjectRec::from_object(o))?.as_slice(),
+                )?;
             }
             rec.object_count = pe.objects.len() as u64;
             let mut refs = self.txn.open_table(REFERENCES)?;
             for (seq, r) in pe.references.iter().enumerate() {
-                refs.insert(child_key(event_id, seq as u64), encode(&RefRec::from_reference(r))?.as_slice())?;
+                refs.insert(
+                    child_key(event_id, seq as u64),
+                    encode(&RefRec::from_reference(r))?.as_slice(),
+                )?;
             }
             rec.reference_count = pe.references.len() as u64;
         }
@@ -179,7 +193,11 @@ impl Writer {
 
     fn save_tags(&mut self, pe: &ParsedEvent) -> Result<()> {
         let mut tags = self.txn.open_table(TAGS)?;
-        let all = pe.event.tags.iter().chain(pe.attributes.iter().flat_map(|a| a.tags.iter()));
+        let all = pe
+            .event
+            .tags
+            .iter()
+            .chain(pe.attributes.iter().flat_map(|a| a.tags.iter()));
         for t in all {
             if tags.get(t.name.as_str())?.is_none() {
                 tags.insert(t.name.as_str(), t.colour.as_deref().unwrap_or(""))?;
@@ -197,7 +215,9 @@ impl Writer {
     }
 
     fn save_event(&mut self, id: u64, rec: &EventRec) -> Result<()> {
-        self.txn.open_table(EVENTS)?.insert(id, encode(rec)?.as_slice())?;
+        self.txn
+            .open_table(EVENTS)?
+            .insert(id, encode(rec)?.as_slice())?;
         self.txn.open_table(EVENT_UUIDS)?.insert(rec.uuid, id)?;
         Ok(())
     }
@@ -225,7 +245,10 @@ impl Writer {
         }
         for def in [OBJECTS, REFERENCES] {
             let mut t = self.txn.open_table(def)?;
-            let keys: Vec<u128> = t.range(range.clone())?.map(|r| r.map(|(k, _)| k.value())).collect::<Result<_, _>>()?;
+            let keys: Vec<u128> = t
+                .range(range.clone())?
+                .map(|r| r.map(|(k, _)| k.value()))
+                .collect::<Result<_, _>>()?;
             for k in keys {
                 t.remove(k)?;
             }
@@ -237,7 +260,12 @@ impl Writer {
     /// delta_merge: new values are added, values no longer listed are soft-deleted with the
     /// time they vanished, values listed again come back. `items` must be normalised and
     /// unique by value.
-    pub fn merge_list(&mut self, source: &mut SourceRec, items: &[Indicator], now: i64) -> Result<ListOutcome> {
+    pub fn merge_list(
+        &mut self,
+        source: &mut SourceRec,
+        items: &[Indicator],
+        now: i64,
+    ) -> Result<ListOutcome> {
         let mut out = ListOutcome::default();
         let (event_id, mut ev) = match source.fixed_event {
             Some(id) => (id, self.event_rec(id)?),
@@ -259,8 +287,11 @@ impl Writer {
         };
         let last_listed = source.last_import;
         // Which incoming values are already in the event.
-        let mut by_value: std::collections::HashMap<&str, usize> =
-            items.iter().enumerate().map(|(i, it)| (it.value.as_str(), i)).collect();
+        let mut by_value: std::collections::HashMap<&str, usize> = items
+            .iter()
+            .enumerate()
+            .map(|(i, it)| (it.value.as_str(), i))
+            .collect();
         let mut present = vec![false; items.len()];
         {
             let mut attrs = self.txn.open_table(ATTRIBUTES)?;

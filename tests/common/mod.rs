@@ -11,7 +11,9 @@ pub struct Td {
 
 impl Td {
     pub fn new() -> Td {
-        Td { dir: tempfile::tempdir().expect("tempdir") }
+        Td {
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
     }
 
     pub fn data(&self) -> PathBuf {
@@ -48,7 +50,11 @@ impl Td {
         S: AsRef<std::ffi::OsStr>,
     {
         let out = self.run(args);
-        assert!(out.status.success(), "failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         serde_json::from_slice(&out.stdout).expect("stdout is JSON")
     }
 

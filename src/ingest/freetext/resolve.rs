@@ -153,7 +153,18 @@ pub fn resolve(raw: &str) -> Option<Resolved> {
     if let Some(r) = check_hashes(raw) {
         return Some(r);
     }
-    let refanged = refang_cow(raw);
+    let mut refanged = refang_cow(raw);
+    // A sloppy defang (`evil[.].com`) refangs to `evil..com`. No indicator has an empty
+    // label, so collapse the dots instead of falling through to `filename` as MISP would.
+    if matches!(refanged, std::borrow::Cow::Owned(_)) && refanged.contains("..") {
+        let mut collapsed = String::with_capacity(refanged.len());
+        for c in refanged.chars() {
+            if !(c == '.' && collapsed.ends_with('.')) {
+                collapsed.push(c);
+            }
+        }
+        refanged = std::borrow::Cow::Owned(collapsed);
+    }
     let rf = refanged.as_bytes();
     if rf.contains(&b'@') && is_email(rf) {
         // The one group whose default is not its first alternative.

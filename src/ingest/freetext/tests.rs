@@ -263,3 +263,11 @@ fn corpus_freetext_files_parse() {
     }
     assert!(files > 0);
 }
+
+#[test]
+fn sloppy_defang_with_doubled_dot_is_still_a_domain() {
+    let r = super::resolve("zloojq[.].com").unwrap();
+    assert_eq!((r.type_, r.value.as_str()), ("domain", "zloojq.com"));
+    // Undefanged text keeps MISP's behaviour.
+    assert!(super::resolve("a..b").is_none_or(|r| r.type_ != "domain"));
+}

@@ -405,7 +405,10 @@ pub(crate) fn add_tags(out: &mut Vec<Tag>, tags: List<RawTag>, galaxies: List<Ra
 /// A stable uuid for an event that came without one: UUIDv5 over its header and attributes.
 fn content_uuid(pe: &ParsedEvent) -> Uuid {
     const NS: Uuid = Uuid::from_u128(0x3b0e_8f6c_2d4a_4c1e_8f7b_6d69_7370_6576);
-    let mut text = format!("{}\n{}\n{}\n", pe.event.info, pe.event.date, pe.event.timestamp);
+    let mut text = format!(
+        "{}\n{}\n{}\n",
+        pe.event.info, pe.event.date, pe.event.timestamp
+    );
     for a in &pe.attributes {
         text.push_str(&a.type_);
         text.push('|');

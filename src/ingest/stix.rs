@@ -1,1 +1,0 @@
-//! STIX 2.1 bundles (to be written).
