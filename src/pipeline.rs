@@ -146,11 +146,10 @@ fn normalize_attribute(a: &mut Attribute) {
     }
 }
 
-/// Normalise list values and drop repeats (first wins), as MISP's fixed_event diff does.
-pub fn normalize_list(items: Vec<Indicator>) -> Vec<Indicator> {
-    let mut seen = HashSet::with_capacity(items.len());
-    let mut out = Vec::with_capacity(items.len());
-    for mut it in items {
+/// Normalise list values in place and drop repeats (first wins), as MISP's fixed_event diff
+/// does. No value is copied: lists run to millions of entries.
+pub fn normalize_list(mut items: Vec<Indicator>) -> Vec<Indicator> {
+    for it in &mut items {
         let n = normalize(it.type_, &it.value);
         if n != it.value {
             if it.original.is_none() {
@@ -158,11 +157,17 @@ pub fn normalize_list(items: Vec<Indicator>) -> Vec<Indicator> {
             }
             it.value = n;
         }
-        if seen.insert(it.value.clone()) {
-            out.push(it);
-        }
     }
-    out
+    let keep: Vec<bool> = {
+        let mut seen = HashSet::with_capacity(items.len());
+        items
+            .iter()
+            .map(|it| seen.insert(it.value.as_str()))
+            .collect()
+    };
+    let mut flags = keep.into_iter();
+    items.retain(|_| flags.next().unwrap_or(false));
+    items
 }
 
 fn parse_file(path: &Path, format: Format, opts: &ImportOptions) -> Result<Parsed, ImportError> {

@@ -10,7 +10,9 @@ use crate::model::{Attribute, Event, Source};
 
 use super::records::*;
 use super::tables::*;
+use super::write::index_values;
 use super::{Result, Store};
+use crate::model::hash::value_hash;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Stats {
@@ -70,29 +72,21 @@ impl Store {
         };
         // One pass over the sorted index: distinct values, and those spanning 2+ events.
         let values = txn.open_table(VALUES)?;
-        let mut current: Option<(String, u64, bool)> = None;
+        let mut current: Option<(u64, u64, bool)> = None;
         for item in values.iter()? {
             let (k, _) = item?;
-            let (v, key) = k.value();
+            let (hash, key) = split_index_key(k.value());
             let ev = event_of(key);
             match &mut current {
-                Some((cv, first_ev, multi)) if cv == v => {
-                    if *first_ev != ev {
-                        *multi = true;
-                    }
-                }
+                Some((h, first_ev, multi)) if *h == hash => *multi |= *first_ev != ev,
                 _ => {
-                    if let Some((_, _, true)) = current {
-                        s.correlated_values += 1;
-                    }
+                    s.correlated_values += u64::from(matches!(current, Some((_, _, true))));
                     s.values += 1;
-                    current = Some((v.to_string(), ev, false));
+                    current = Some((hash, ev, false));
                 }
             }
         }
-        if let Some((_, _, true)) = current {
-            s.correlated_values += 1;
-        }
+        s.correlated_values += u64::from(matches!(current, Some((_, _, true))));
         let attrs = txn.open_table(ATTRIBUTES)?;
         for item in attrs.iter()? {
             let (_, v) = item?;
@@ -102,67 +96,75 @@ impl Store {
         Ok(s)
     }
 
-    /// Exact, then prefix, then substring (ASCII case-insensitive) matches over indexed values.
+    /// Exact, then prefix, then substring (case-insensitive) matches over indexed values.
+    /// Exact matches go through the index; prefix and substring matches scan the attributes
+    /// (the workbench keeps its own in-memory matcher for interactive search).
     pub fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>> {
-        let txn = self.read()?;
-        let values = txn.open_table(VALUES)?;
         let q = query.trim();
-        let lower = q.to_lowercase();
-        let mut found: Vec<(String, &'static str)> = Vec::new();
-        let mut seen = BTreeSet::new();
-        let mut push = |v: &str, how: &'static str, found: &mut Vec<(String, &'static str)>| {
-            if found.len() < limit && seen.insert(v.to_string()) {
-                found.push((v.to_string(), how));
-            }
-        };
         if q.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
+        let lower = q.to_lowercase();
+        let txn = self.read()?;
+        let mut found: Vec<(String, &'static str)> = Vec::new();
         for cand in [q, lower.as_str()] {
-            if values
-                .range((cand, 0u128)..=(cand, u128::MAX))?
-                .next()
-                .is_some()
-            {
-                push(cand, "exact", &mut found);
+            if found.iter().all(|(v, _)| v != cand) && !self.holders(&txn, cand)?.is_empty() {
+                found.push((cand.to_string(), "exact"));
             }
         }
-        for cand in [q, lower.as_str()] {
-            for item in values.range((cand, 0u128)..)? {
-                if found.len() >= limit {
-                    break;
-                }
-                let (k, _) = item?;
-                let (v, _) = k.value();
-                if !v.starts_with(cand) {
-                    break;
-                }
-                push(v, "prefix", &mut found);
-            }
-        }
-        if found.len() < limit {
-            let mut last = String::new();
-            for item in values.iter()? {
-                if found.len() >= limit {
-                    break;
-                }
-                let (k, _) = item?;
-                let (v, _) = k.value();
-                if v == last {
+        // The `limit` smallest matching values of each kind, for a stable order.
+        let mut prefix = BTreeSet::new();
+        let mut infix = BTreeSet::new();
+        let attrs = txn.open_table(ATTRIBUTES)?;
+        for item in attrs.iter()? {
+            let (_, v) = item?;
+            let rec: AttrRec = decode("attribute", v.value())?;
+            for val in index_values(rec.type_.type_name(), &rec.value) {
+                if found.iter().any(|(f, _)| f == val) {
                     continue;
                 }
-                last.clear();
-                last.push_str(v);
-                if v.to_lowercase().contains(&lower) {
-                    push(v, "substring", &mut found);
+                let folded = val.to_lowercase();
+                let set = if folded.starts_with(&lower) {
+                    &mut prefix
+                } else if folded.contains(&lower) {
+                    &mut infix
+                } else {
+                    continue;
+                };
+                if set.len() < limit || set.last().is_some_and(|l: &String| l.as_str() > val) {
+                    set.insert(val.to_string());
+                    if set.len() > limit {
+                        set.pop_last();
+                    }
                 }
             }
         }
-        drop(values);
+        drop(attrs);
+        found.extend(prefix.into_iter().map(|v| (v, "prefix")));
+        found.extend(infix.into_iter().map(|v| (v, "substring")));
+        found.truncate(limit);
         found
             .into_iter()
             .map(|(v, how)| self.hit(&txn, v, how))
             .collect()
+    }
+
+    /// Attribute keys and records whose indexed value is exactly `value` (hash, then verified).
+    fn holders(&self, txn: &redb::ReadTransaction, value: &str) -> Result<Vec<(u64, AttrRec)>> {
+        let values = txn.open_table(VALUES)?;
+        let attrs = txn.open_table(ATTRIBUTES)?;
+        let mut out = Vec::new();
+        for item in values.range(hash_range(value_hash(value)))? {
+            let (k, _) = item?;
+            let (_, key) = split_index_key(k.value());
+            if let Some(a) = attrs.get(key)? {
+                let rec: AttrRec = decode("attribute", a.value())?;
+                if index_values(rec.type_.type_name(), &rec.value).any(|v| v == value) {
+                    out.push((key, rec));
+                }
+            }
+        }
+        Ok(out)
     }
 
     fn hit(
@@ -171,23 +173,15 @@ impl Store {
         value: String,
         how: &'static str,
     ) -> Result<SearchHit> {
-        let values = txn.open_table(VALUES)?;
-        let attrs = txn.open_table(ATTRIBUTES)?;
         let events = txn.open_table(EVENTS)?;
+        let holders = self.holders(txn, &value)?;
         let mut types: Vec<String> = Vec::new();
         let mut event_ids = BTreeSet::new();
-        let mut n = 0;
-        for item in values.range((value.as_str(), 0u128)..=(value.as_str(), u128::MAX))? {
-            let (k, _) = item?;
-            let (_, key) = k.value();
-            n += 1;
-            event_ids.insert(event_of(key));
-            if let Some(a) = attrs.get(key)? {
-                let rec: AttrRec = decode("attribute", a.value())?;
-                let t = rec.type_.type_name();
-                if !types.iter().any(|x| x == t) {
-                    types.push(t.to_string());
-                }
+        for (key, rec) in &holders {
+            event_ids.insert(event_of(*key));
+            let t = rec.type_.type_name();
+            if !types.iter().any(|x| x == t) {
+                types.push(t.to_string());
             }
         }
         let names = self.source_names(txn)?;
@@ -208,7 +202,7 @@ impl Store {
             types,
             events: uuids,
             sources: sources.into_iter().collect(),
-            attributes: n,
+            attributes: holders.len() as u64,
             matched: how,
         })
     }
@@ -285,11 +279,12 @@ impl Store {
         else {
             return Ok(None);
         };
+        let event_uuid = uuid.as_u128();
         let attrs = txn.open_table(ATTRIBUTES)?;
         let mut out = Vec::new();
         for item in attrs.range(event_range(id))? {
             let (_, v) = item?;
-            out.push(decode::<AttrRec>("attribute", v.value())?.to_attribute());
+            out.push(decode::<AttrRec>("attribute", v.value())?.to_attribute(event_uuid));
         }
         Ok(Some(out))
     }

@@ -94,7 +94,9 @@ pub struct EventRec {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AttrRec {
-    pub uuid: u128,
+    /// None for list values: their uuid is derived from the event uuid and the value on read
+    /// ([`derived_uuid`]), which saves 16 bytes on every one of millions of list entries.
+    pub uuid: Option<u128>,
     pub type_: Named,
     pub category: Named,
     pub value: String,
@@ -154,6 +156,32 @@ pub struct SourceRec {
     pub created: i64,
     pub last_import: i64,
     pub imports: u64,
+}
+
+/// A stable uuid for an attribute that came without one: UUIDv8 over the event uuid, a salt
+/// and the value (two FNV-1a passes; SHA-1 based v5 was a tenth of a 1M-line import).
+pub fn derived_uuid(event_uuid: u128, salt: u64, type_name: &str, value: &str) -> Uuid {
+    let fnv = |seed: u64| {
+        let mut h = seed;
+        let mut eat = |bytes: &[u8]| {
+            for b in bytes {
+                h ^= u64::from(*b);
+                h = h.wrapping_mul(0x0000_0100_0000_01b3);
+            }
+        };
+        eat(&event_uuid.to_le_bytes());
+        eat(&salt.to_le_bytes());
+        eat(type_name.as_bytes());
+        eat(&[0]);
+        eat(value.as_bytes());
+        h
+    };
+    let hi = fnv(0xcbf2_9ce4_8422_2325);
+    let lo = fnv(0x6c62_272e_07bb_0142);
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&hi.to_be_bytes());
+    bytes[8..].copy_from_slice(&lo.to_be_bytes());
+    Uuid::new_v8(bytes)
 }
 
 fn tags_rec(tags: &[Tag]) -> Vec<TagRec> {
@@ -232,7 +260,7 @@ impl AttrRec {
     /// `uuid` is the attribute's own or one the caller derived.
     pub fn from_attribute(a: &Attribute, uuid: Uuid, now: i64) -> Self {
         AttrRec {
-            uuid: uuid.as_u128(),
+            uuid: Some(uuid.as_u128()),
             type_: Named::type_of(&a.type_),
             category: Named::category_of(&a.category),
             value: a.value.clone(),
@@ -255,9 +283,9 @@ impl AttrRec {
     }
 
     /// A list value (CSV/freetext) as it is first stored in its source's fixed event.
-    pub fn from_indicator(it: &Indicator, uuid: Uuid, now: i64) -> Self {
+    pub fn from_indicator(it: &Indicator, now: i64) -> Self {
         AttrRec {
-            uuid: uuid.as_u128(),
+            uuid: None,
             type_: Named::type_of(it.type_),
             category: Named::category_of(it.category),
             value: it.value.clone(),
@@ -279,9 +307,16 @@ impl AttrRec {
         }
     }
 
-    pub fn to_attribute(&self) -> Attribute {
+    pub fn uuid(&self, event_uuid: u128) -> Uuid {
+        match self.uuid {
+            Some(u) => Uuid::from_u128(u),
+            None => derived_uuid(event_uuid, 0, self.type_.type_name(), &self.value),
+        }
+    }
+
+    pub fn to_attribute(&self, event_uuid: u128) -> Attribute {
         Attribute {
-            uuid: Some(Uuid::from_u128(self.uuid)),
+            uuid: Some(self.uuid(event_uuid)),
             type_: self.type_.type_name().to_string(),
             category: self.category.category_name().to_string(),
             value: self.value.clone(),

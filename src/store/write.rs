@@ -5,6 +5,7 @@ use redb::{ReadableTable, Table, WriteTransaction};
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::model::hash::value_hash;
 use crate::model::{Attribute, Indicator, ParsedEvent, types};
 
 use super::records::*;
@@ -38,8 +39,8 @@ pub struct ListOutcome {
 
 pub struct Writer {
     txn: WriteTransaction,
-    /// (value, attribute key) pairs to insert at commit.
-    pending: Vec<(String, u128)>,
+    /// Value index keys to insert at commit.
+    pending: Vec<u128>,
 }
 
 /// The values an attribute is indexed under: composite types by part (MISP correlates
@@ -60,32 +61,6 @@ pub fn index_values<'a>(type_name: &str, value: &'a str) -> impl Iterator<Item =
         .filter(|v| !v.is_empty() && v.len() <= MAX_INDEXED_VALUE)
 }
 
-/// A stable uuid for an attribute that came without one: UUIDv8 over the event uuid, a salt
-/// and the value (two FNV-1a passes; SHA-1 based v5 was a tenth of a 1M-line import).
-fn derived_uuid(event_uuid: u128, salt: u64, type_name: &str, value: &str) -> Uuid {
-    let fnv = |seed: u64| {
-        let mut h = seed;
-        let mut eat = |bytes: &[u8]| {
-            for b in bytes {
-                h ^= u64::from(*b);
-                h = h.wrapping_mul(0x0000_0100_0000_01b3);
-            }
-        };
-        eat(&event_uuid.to_le_bytes());
-        eat(&salt.to_le_bytes());
-        eat(type_name.as_bytes());
-        eat(&[0]);
-        eat(value.as_bytes());
-        h
-    };
-    let hi = fnv(0xcbf2_9ce4_8422_2325);
-    let lo = fnv(0x6c62_272e_07bb_0142);
-    let mut bytes = [0u8; 16];
-    bytes[..8].copy_from_slice(&hi.to_be_bytes());
-    bytes[8..].copy_from_slice(&lo.to_be_bytes());
-    Uuid::new_v8(bytes)
-}
-
 impl Writer {
     pub(super) fn new(txn: WriteTransaction) -> Result<Writer> {
         Ok(Writer {
@@ -99,6 +74,17 @@ impl Writer {
         let next = meta.get(key)?.map_or(1, |v| v.value());
         meta.insert(key, next + 1)?;
         Ok(next)
+    }
+
+    /// A new event id; ids are the high half of 64-bit child keys.
+    fn next_event_id(&mut self) -> Result<u64> {
+        let id = self.next_counter(KEY_NEXT_EVENT)?;
+        if id > u64::from(u32::MAX) {
+            return Err(StoreError::Corrupt(
+                "event ids exhausted (2^32 events)".to_string(),
+            ));
+        }
+        Ok(id)
     }
 
     /// The source named `name`, created on first use.
@@ -150,7 +136,7 @@ impl Writer {
                 self.clear_event(id)?;
                 (id, EventOutcome::Replaced, old.imported)
             }
-            None => (self.next_counter(KEY_NEXT_EVENT)?, EventOutcome::Added, now),
+            None => (self.next_event_id()?, EventOutcome::Added, now),
         };
         let mut rec = EventRec::from_event(&pe.event, source.id, now);
         rec.imported = imported;
@@ -238,14 +224,14 @@ impl Writer {
             }
             for (key, rec) in &gone {
                 for v in index_values(rec.type_.type_name(), &rec.value) {
-                    values.remove((v, *key))?;
+                    values.remove(index_key(value_hash(v), *key))?;
                 }
                 attrs.remove(*key)?;
             }
         }
         for def in [OBJECTS, REFERENCES] {
             let mut t = self.txn.open_table(def)?;
-            let keys: Vec<u128> = t
+            let keys: Vec<u64> = t
                 .range(range.clone())?
                 .map(|r| r.map(|(k, _)| k.value()))
                 .collect::<Result<_, _>>()?;
@@ -270,7 +256,7 @@ impl Writer {
         let (event_id, mut ev) = match source.fixed_event {
             Some(id) => (id, self.event_rec(id)?),
             None => {
-                let id = self.next_counter(KEY_NEXT_EVENT)?;
+                let id = self.next_event_id()?;
                 let uuid = Uuid::new_v5(&DERIVED_NS, format!("source:{}", source.name).as_bytes());
                 let event = crate::model::Event {
                     uuid,
@@ -325,7 +311,6 @@ impl Writer {
             for (k, rec) in updates {
                 attrs.insert(k, encode(&rec)?.as_slice())?;
             }
-            let event_uuid = ev.uuid;
             let mut buf = Vec::with_capacity(256);
             self.pending.reserve(items.len());
             for (i, it) in items.iter().enumerate() {
@@ -334,15 +319,14 @@ impl Writer {
                 }
                 let key = child_key(event_id, ev.next_attr);
                 ev.next_attr += 1;
-                let uuid = derived_uuid(event_uuid, 0, it.type_, &it.value);
                 buf.clear();
-                let rec = AttrRec::from_indicator(it, uuid, now);
+                let rec = AttrRec::from_indicator(it, now);
                 let bytes = postcard::to_extend(&rec, std::mem::take(&mut buf))
                     .map_err(|e| StoreError::Corrupt(format!("encode: {e}")))?;
                 attrs.insert(key, bytes.as_slice())?;
                 buf = bytes;
                 for v in index_values(it.type_, &it.value) {
-                    self.pending.push((v.to_string(), key));
+                    self.pending.push(index_key(value_hash(v), key));
                 }
                 out.added += 1;
             }
@@ -370,9 +354,9 @@ impl Writer {
         }
         let mut pending = std::mem::take(&mut self.pending);
         pending.sort_unstable();
-        let mut values: Table<(&str, u128), ()> = self.txn.open_table(VALUES)?;
-        for (v, k) in &pending {
-            values.insert((v.as_str(), *k), ())?;
+        let mut values: Table<u128, ()> = self.txn.open_table(VALUES)?;
+        for k in pending {
+            values.insert(k, ())?;
         }
         Ok(())
     }
@@ -384,8 +368,8 @@ impl Writer {
     }
 }
 
-fn queue_index(pending: &mut Vec<(String, u128)>, a: &Attribute, key: u128) {
+fn queue_index(pending: &mut Vec<u128>, a: &Attribute, key: u64) {
     for v in index_values(&a.type_, &a.value) {
-        pending.push((v.to_string(), key));
+        pending.push(index_key(value_hash(v), key));
     }
 }

@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::model::Indicator;
+use crate::model::hash::value_hash;
 
 /// Passes an already well-mixed `u64` through as its own hash.
 #[derive(Default)]
@@ -16,35 +17,11 @@ impl Hasher for PassThrough {
         self.0
     }
     fn write(&mut self, bytes: &[u8]) {
-        self.0 = hash_str_bytes(bytes);
+        self.0 = std::str::from_utf8(bytes).map_or(0, value_hash);
     }
     fn write_u64(&mut self, n: u64) {
         self.0 = n;
     }
-}
-
-/// A fast 64-bit string hash (8 bytes per step, murmur3 finaliser). Not DoS-resistant, and it
-/// does not need to be: a collision only costs one string comparison.
-pub(crate) fn hash_str_bytes(b: &[u8]) -> u64 {
-    const K: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut h = (b.len() as u64).wrapping_mul(K);
-    let mut chunks = b.chunks_exact(8);
-    for c in &mut chunks {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(c);
-        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K).rotate_left(31);
-    }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        let mut w = [0u8; 8];
-        w[..rest.len()].copy_from_slice(rest);
-        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K).rotate_left(31);
-    }
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-    h ^ (h >> 33)
 }
 
 /// Indicators in first-seen order, each value once.
@@ -59,7 +36,7 @@ pub(crate) struct Unique {
 impl Unique {
     /// Add `ind` unless its value is already present; true when added.
     pub(crate) fn push(&mut self, ind: Indicator) -> bool {
-        let h = hash_str_bytes(ind.value.as_bytes());
+        let h = value_hash(&ind.value);
         self.push_hashed(ind, h)
     }
 
