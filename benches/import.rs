@@ -2,7 +2,8 @@
 //! the release `threatdeck` binary into fresh stores, next to `LC_ALL=C sort -u` on the same
 //! file (the floor for deduplication).
 //!
-//! Run: `cargo bench --bench import` (add `-- --quick` for the 100k inputs only).
+//! Run: `cargo bench --bench import` (add `-- --quick` for the 100k inputs only, `-- --keep`
+//! to keep the generated inputs and stores).
 //! Targets (2-core machine): 1M mixed freetext lines at >= 250,000 indicators/s end to end,
 //! peak RSS <= 300 MB, store <= 3x the input size.
 
@@ -283,5 +284,9 @@ fn main() {
             );
         }
     }
-    let _ = std::fs::remove_dir_all(&work);
+    if std::env::args().any(|a| a == "--keep") {
+        println!("inputs and stores kept in {}", work.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&work);
+    }
 }

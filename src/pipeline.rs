@@ -14,6 +14,28 @@ use crate::store::{
     AuditEntry, EventOutcome, ListOutcome, Store, StoreError, Writer, current_user,
 };
 
+/// With `THREATDECK_TIMINGS` set, print a phase's time and the process's memory to stderr
+/// (the bench harness and performance work read these; nothing else does).
+fn phase(name: &str, since: std::time::Instant) {
+    if std::env::var_os("THREATDECK_TIMINGS").is_none() {
+        return;
+    }
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |k: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(k))
+            .map(|v| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    eprintln!(
+        "[timing] {name:<10} {:>8.3}s  rss {}  peak {}",
+        since.elapsed().as_secs_f64(),
+        field("VmRSS:"),
+        field("VmHWM:")
+    );
+}
+
 /// Files larger than this are refused rather than read into memory.
 pub const MAX_INPUT_BYTES: u64 = 2 << 30;
 
@@ -138,10 +160,10 @@ pub fn normalize_event(pe: &mut ParsedEvent) {
 
 fn normalize_attribute(a: &mut Attribute) {
     let n = normalize(&a.type_, &a.value);
-    if n != a.value {
-        if a.original.is_none() {
-            a.original = Some(std::mem::take(&mut a.value));
-        }
+    if n != a.value.as_str() {
+        let n = n.into_owned();
+        a.original
+            .get_or_insert_with(|| std::mem::take(&mut a.value));
         a.value = n;
     }
 }
@@ -151,10 +173,10 @@ fn normalize_attribute(a: &mut Attribute) {
 pub fn normalize_list(mut items: Vec<Indicator>) -> Vec<Indicator> {
     for it in &mut items {
         let n = normalize(it.type_, &it.value);
-        if n != it.value {
-            if it.original.is_none() {
-                it.original = Some(std::mem::take(&mut it.value));
-            }
+        if n != it.value.as_str() {
+            let n = n.into_owned();
+            it.original
+                .get_or_insert_with(|| std::mem::take(&mut it.value));
             it.value = n;
         }
     }
@@ -171,7 +193,9 @@ pub fn normalize_list(mut items: Vec<Indicator>) -> Vec<Indicator> {
 }
 
 fn parse_file(path: &Path, format: Format, opts: &ImportOptions) -> Result<Parsed, ImportError> {
+    let t = std::time::Instant::now();
     let bytes = read_file(path)?;
+    phase("read", t);
     let perr = |error| ImportError::Parse {
         path: path.display().to_string(),
         error,
@@ -198,7 +222,11 @@ fn parse_file(path: &Path, format: Format, opts: &ImportOptions) -> Result<Parse
         }
         Format::Freetext => {
             let text = ingest::decode_text(&bytes).map_err(perr)?;
-            Parsed::List(normalize_list(ingest::freetext::parse(text)), Vec::new())
+            let items = ingest::freetext::parse(text);
+            phase("parse", t);
+            let items = normalize_list(items);
+            phase("normalise", t);
+            Parsed::List(items, Vec::new())
         }
         Format::Auto | Format::MispFeed => {
             return Err(ImportError::Input {
@@ -387,6 +415,7 @@ fn write_parsed(
     parsed: Parsed,
     mut report: FileReport,
 ) -> Result<FileReport, ImportError> {
+    let t = std::time::Instant::now();
     let (mut w, mut src, now) = begin(store, source, format)?;
     match parsed {
         Parsed::Events(events, warnings) => {
@@ -403,7 +432,9 @@ fn write_parsed(
             report.list = Some(out);
         }
     }
+    phase("write", t);
     finish(w, src, now, vec![path.display().to_string()], &report)?;
+    phase("commit", t);
     Ok(report)
 }
 

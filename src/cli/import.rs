@@ -83,6 +83,11 @@ pub fn run(dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
     } else {
         let store = super::open_store(dir)?;
         let reports = pipeline::import(&store, &args.paths, &opts);
+        let t = std::time::Instant::now();
+        drop(store);
+        if std::env::var_os("THREATDECK_TIMINGS").is_some() {
+            eprintln!("[timing] close {:?}", t.elapsed());
+        }
         if args.json {
             super::print_json(&summary(&reports))?;
         } else {

@@ -2,6 +2,7 @@
 //! (reference/MISP.md §3.2). Normalised values are what the value index and correlation use;
 //! callers keep the original where it differs.
 
+use std::borrow::Cow;
 use std::net::{IpAddr, Ipv6Addr};
 
 /// Types whose values are case-insensitive and stored lower-case.
@@ -43,9 +44,28 @@ const LOWER: &[&str] = &[
 ];
 
 /// Normalise `value` for attribute type `type_name`. Never fails: a value that does not
-/// parse as its type is returned trimmed and otherwise unchanged.
-pub fn normalize(type_name: &str, value: &str) -> String {
+/// parse as its type is returned trimmed and otherwise unchanged. Borrows when nothing
+/// changes, which is the common case on million-line lists.
+pub fn normalize<'a>(type_name: &str, value: &'a str) -> Cow<'a, str> {
     let v = value.trim();
+    let lower = |v: &'a str| {
+        if v.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) {
+            Cow::Owned(v.to_lowercase())
+        } else {
+            Cow::Borrowed(v)
+        }
+    };
+    match type_name {
+        t if LOWER.contains(&t) => lower(v),
+        "domain" => lower(v.trim_matches('.')),
+        // Rust accepts only canonical dotted quads, so a parsed IPv4 address is already normal.
+        "ip-src" | "ip-dst" if v.parse::<std::net::Ipv4Addr>().is_ok() => Cow::Borrowed(v),
+        "url" | "link" | "filename" | "text" | "comment" | "other" => Cow::Borrowed(v),
+        _ => Cow::Owned(normalize_owned(type_name, v)),
+    }
+}
+
+fn normalize_owned(type_name: &str, v: &str) -> String {
     match type_name {
         t if LOWER.contains(&t) => v.to_lowercase(),
         "domain" => v.trim_matches('.').to_lowercase(),

@@ -28,7 +28,6 @@ impl Hasher for PassThrough {
 #[derive(Default)]
 pub(crate) struct Unique {
     pub(crate) items: Vec<Indicator>,
-    hashes: Vec<u64>,
     first: HashMap<u64, u32, BuildHasherDefault<PassThrough>>,
     collided: HashSet<String>,
 }
@@ -54,16 +53,7 @@ impl Unique {
             }
         }
         self.items.push(ind);
-        self.hashes.push(h);
         true
-    }
-
-    /// Append `later`'s indicators that are new here, keeping order (first wins across both).
-    pub(crate) fn extend(&mut self, later: Unique) {
-        self.first.reserve(later.items.len());
-        for (ind, h) in later.items.into_iter().zip(later.hashes) {
-            self.push_hashed(ind, h);
-        }
     }
 }
 
@@ -83,15 +73,13 @@ mod tests {
     }
 
     #[test]
-    fn first_wins_within_and_across_batches() {
+    fn first_wins() {
         let mut a = Unique::default();
         assert!(a.push(ind("a.com")));
         assert!(!a.push(ind("a.com")));
         assert!(a.push(ind("b.com")));
-        let mut b = Unique::default();
-        b.push(ind("b.com"));
-        b.push(ind("c.com"));
-        a.extend(b);
+        assert!(!a.push(ind("b.com")));
+        assert!(a.push(ind("c.com")));
         let vals: Vec<_> = a.items.iter().map(|i| i.value.as_str()).collect();
         assert_eq!(vals, ["a.com", "b.com", "c.com"]);
     }

@@ -113,7 +113,7 @@ fn attribute(origin: &Origin, uuid: Uuid, type_: &str, raw: &str) -> Attribute {
         Some(c) if category_allows(c, type_) => c.clone(),
         _ => info.map_or("Other", |i| i.default_category).to_string(),
     };
-    let value = normalize(type_, raw);
+    let value = normalize(type_, raw).into_owned();
     Attribute {
         uuid: Some(uuid),
         type_: type_.to_string(),
