@@ -329,7 +329,7 @@ fn feed_events<'a>(
 
 /// Import every path. Each file is one write transaction (a feed directory is one for all its
 /// good event files): a file that fails leaves the store as it was and the others go on.
-pub fn import(store: &Store, paths: &[PathBuf], opts: &ImportOptions) -> Vec<FileReport> {
+pub fn import(store: &mut Store, paths: &[PathBuf], opts: &ImportOptions) -> Vec<FileReport> {
     let mut reports = Vec::new();
     for path in paths {
         let format = detect_format(path, opts.format);
@@ -346,6 +346,15 @@ pub fn import(store: &Store, paths: &[PathBuf], opts: &ImportOptions) -> Vec<Fil
             Err(e) => report.failed(e.to_string()),
         });
     }
+    // A big import can leave the file grown well ahead of its data; a failed compaction
+    // loses nothing, the space is just not reclaimed yet.
+    let t = std::time::Instant::now();
+    if let Err(e) = store.compact_if_worthwhile()
+        && let Some(last) = reports.last_mut()
+    {
+        last.warnings.push(format!("store not compacted: {e}"));
+    }
+    phase("compact", t);
     reports
 }
 

@@ -81,13 +81,8 @@ pub fn run(dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
         }
         reports
     } else {
-        let store = super::open_store(dir)?;
-        let reports = pipeline::import(&store, &args.paths, &opts);
-        let t = std::time::Instant::now();
-        drop(store);
-        if std::env::var_os("THREATDECK_TIMINGS").is_some() {
-            eprintln!("[timing] close {:?}", t.elapsed());
-        }
+        let mut store = super::open_store(dir)?;
+        let reports = pipeline::import(&mut store, &args.paths, &opts);
         if args.json {
             super::print_json(&summary(&reports))?;
         } else {

@@ -148,6 +148,27 @@ impl Store {
         Ok(self.db.begin_read()?)
     }
 
+    /// Bytes of the file that hold no live data: freed and not-yet-used pages.
+    pub fn slack_bytes(&self) -> Result<u64> {
+        let txn = self.db.begin_write()?;
+        let st = txn.stats()?;
+        let used = st.allocated_pages() * st.page_size() as u64;
+        drop(txn);
+        let file = std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0);
+        Ok(file.saturating_sub(used) + st.fragmented_bytes())
+    }
+
+    /// Compact when more than a quarter of a store bigger than 16 MiB is slack; a big import
+    /// leaves the file grown ahead of its data. Returns whether it compacted.
+    pub fn compact_if_worthwhile(&mut self) -> Result<bool> {
+        let file = std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0);
+        if file < (16 << 20) || self.slack_bytes()? * 4 < file {
+            return Ok(false);
+        }
+        self.compact()?;
+        Ok(true)
+    }
+
     /// Reclaim space after a large import (redb files do not shrink on their own).
     pub fn compact(&mut self) -> Result<()> {
         while self

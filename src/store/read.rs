@@ -91,7 +91,7 @@ impl Store {
         for item in attrs.iter()? {
             let (_, v) = item?;
             let rec: AttrRec = decode("attribute", v.value())?;
-            s.deleted_attributes += u64::from(rec.deleted);
+            s.deleted_attributes += u64::from(rec.deleted());
         }
         Ok(s)
     }

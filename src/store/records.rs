@@ -92,30 +92,45 @@ pub struct EventRec {
     pub updated: i64,
 }
 
+/// One attribute. The fields every list value has come first; the rest live in `extra`,
+/// absent for most list values (one byte instead of a dozen on millions of records).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AttrRec {
-    /// None for list values: their uuid is derived from the event uuid and the value on read
-    /// ([`derived_uuid`]), which saves 16 bytes on every one of millions of list entries.
-    pub uuid: Option<u128>,
     pub type_: Named,
     pub category: Named,
     pub value: String,
-    pub original: Option<String>,
-    pub to_ids: bool,
-    pub comment: String,
+    /// [`TO_IDS`] | [`DELETED`] | [`NO_CORRELATION`].
+    pub flags: u8,
     pub timestamp: i64,
     pub distribution: u8,
-    pub deleted: bool,
-    pub disable_correlation: bool,
+    pub comment: String,
+    pub extra: Option<Box<AttrExtra>>,
+}
+
+/// Extras that are all defaults are not stored at all.
+fn boxed(extra: AttrExtra) -> Option<Box<AttrExtra>> {
+    (extra != AttrExtra::default()).then(|| Box::new(extra))
+}
+
+pub const TO_IDS: u8 = 1;
+pub const DELETED: u8 = 2;
+pub const NO_CORRELATION: u8 = 4;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AttrExtra {
+    /// None for list values: their uuid is derived from the event uuid and the value on read
+    /// ([`derived_uuid`]).
+    pub uuid: Option<u128>,
+    pub original: Option<String>,
     pub first_seen: Option<i64>,
     pub last_seen: Option<i64>,
     pub object_uuid: Option<u128>,
     pub object_relation: Option<String>,
     pub tags: Vec<TagRec>,
-    /// When the source first listed this value (unix seconds).
-    pub listed_first: i64,
-    /// When the source last listed it; `None` while it is still listed (then it is the
-    /// source's last import time, which saves rewriting every record on each import).
+    /// When the source first listed this value; None: the attribute's timestamp.
+    pub listed_first: Option<i64>,
+    /// When the source last listed it; None while it is still listed (then it is the source's
+    /// last import time, which saves rewriting every record on each import).
     pub listed_last: Option<i64>,
     /// When a list import found it gone (MISP delta_merge soft delete).
     pub vanished: Option<i64>,
@@ -257,81 +272,118 @@ impl EventRec {
 }
 
 impl AttrRec {
+    fn with_extra(mut self, extra: AttrExtra) -> Self {
+        self.extra = boxed(extra);
+        self
+    }
+
+    fn extra(&self) -> AttrExtra {
+        self.extra.as_deref().cloned().unwrap_or_default()
+    }
+
+    fn flag(&self, f: u8) -> bool {
+        self.flags & f != 0
+    }
+
+    pub fn deleted(&self) -> bool {
+        self.flag(DELETED)
+    }
+
+    pub fn vanished(&self) -> Option<i64> {
+        self.extra.as_ref().and_then(|e| e.vanished)
+    }
+
+    /// Mark a list value gone (`Some(when)`, last listed at `last_listed`) or back (`None`).
+    pub fn set_vanished(&mut self, vanished: Option<(i64, i64)>) {
+        let mut extra = self.extra();
+        extra.vanished = vanished.map(|v| v.0);
+        extra.listed_last = vanished.map(|v| v.1);
+        if vanished.is_some() {
+            self.flags |= DELETED;
+        } else {
+            self.flags &= !DELETED;
+        }
+        self.extra = boxed(extra);
+    }
+
     /// `uuid` is the attribute's own or one the caller derived.
     pub fn from_attribute(a: &Attribute, uuid: Uuid, now: i64) -> Self {
+        let flags = (if a.to_ids { TO_IDS } else { 0 })
+            | (if a.deleted { DELETED } else { 0 })
+            | (if a.disable_correlation {
+                NO_CORRELATION
+            } else {
+                0
+            });
         AttrRec {
-            uuid: Some(uuid.as_u128()),
             type_: Named::type_of(&a.type_),
             category: Named::category_of(&a.category),
             value: a.value.clone(),
-            original: a.original.clone(),
-            to_ids: a.to_ids,
-            comment: a.comment.clone(),
+            flags,
             timestamp: a.timestamp,
             distribution: a.distribution,
-            deleted: a.deleted,
-            disable_correlation: a.disable_correlation,
+            comment: a.comment.clone(),
+            extra: None,
+        }
+        .with_extra(AttrExtra {
+            uuid: Some(uuid.as_u128()),
+            original: a.original.clone(),
             first_seen: a.first_seen,
             last_seen: a.last_seen,
             object_uuid: u(a.object_uuid),
             object_relation: a.object_relation.clone(),
             tags: tags_rec(&a.tags),
-            listed_first: now,
+            listed_first: (a.timestamp != now).then_some(now),
             listed_last: None,
             vanished: None,
-        }
+        })
     }
 
     /// A list value (CSV/freetext) as it is first stored in its source's fixed event.
     pub fn from_indicator(it: &Indicator, now: i64) -> Self {
         AttrRec {
-            uuid: None,
             type_: Named::type_of(it.type_),
             category: Named::category_of(it.category),
             value: it.value.clone(),
-            original: it.original.clone(),
-            to_ids: it.to_ids,
-            comment: it.comment.clone(),
+            flags: if it.to_ids { TO_IDS } else { 0 },
             timestamp: now,
             distribution: 5,
-            deleted: false,
-            disable_correlation: false,
-            first_seen: None,
-            last_seen: None,
-            object_uuid: None,
-            object_relation: None,
-            tags: Vec::new(),
-            listed_first: now,
-            listed_last: None,
-            vanished: None,
+            comment: it.comment.clone(),
+            extra: it.original.as_ref().map(|o| {
+                Box::new(AttrExtra {
+                    original: Some(o.clone()),
+                    ..AttrExtra::default()
+                })
+            }),
         }
     }
 
     pub fn uuid(&self, event_uuid: u128) -> Uuid {
-        match self.uuid {
+        match self.extra.as_ref().and_then(|e| e.uuid) {
             Some(u) => Uuid::from_u128(u),
             None => derived_uuid(event_uuid, 0, self.type_.type_name(), &self.value),
         }
     }
 
     pub fn to_attribute(&self, event_uuid: u128) -> Attribute {
+        let e = self.extra();
         Attribute {
             uuid: Some(self.uuid(event_uuid)),
             type_: self.type_.type_name().to_string(),
             category: self.category.category_name().to_string(),
             value: self.value.clone(),
-            original: self.original.clone(),
-            to_ids: self.to_ids,
+            original: e.original,
+            to_ids: self.flag(TO_IDS),
             comment: self.comment.clone(),
             timestamp: self.timestamp,
             distribution: self.distribution,
-            deleted: self.deleted,
-            disable_correlation: self.disable_correlation,
-            first_seen: self.first_seen,
-            last_seen: self.last_seen,
-            object_uuid: self.object_uuid.map(Uuid::from_u128),
-            object_relation: self.object_relation.clone(),
-            tags: tags_model(&self.tags),
+            deleted: self.flag(DELETED),
+            disable_correlation: self.flag(NO_CORRELATION),
+            first_seen: e.first_seen,
+            last_seen: e.last_seen,
+            object_uuid: e.object_uuid.map(Uuid::from_u128),
+            object_relation: e.object_relation,
+            tags: tags_model(&e.tags),
         }
     }
 }

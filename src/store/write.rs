@@ -288,20 +288,16 @@ impl Writer {
                 match by_value.remove(rec.value.as_str()) {
                     Some(i) => {
                         present[i] = true;
-                        if rec.vanished.is_some() {
-                            rec.vanished = None;
-                            rec.deleted = false;
-                            rec.listed_last = None;
+                        if rec.vanished().is_some() {
+                            rec.set_vanished(None);
                             updates.push((k.value(), rec));
                             out.reappeared += 1;
                         } else {
                             out.unchanged += 1;
                         }
                     }
-                    None if rec.vanished.is_none() => {
-                        rec.vanished = Some(now);
-                        rec.deleted = true;
-                        rec.listed_last = Some(last_listed);
+                    None if rec.vanished().is_none() => {
+                        rec.set_vanished(Some((now, last_listed)));
                         updates.push((k.value(), rec));
                         out.vanished += 1;
                     }
