@@ -89,6 +89,18 @@ pub fn run(dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
             for r in &reports {
                 print_report(r);
             }
+            if reports.len() > 1 {
+                let t = summary(&reports);
+                println!(
+                    "total: {} input(s) ok, {} failed; {} event(s) added, {} replaced, {} unchanged; {} attribute(s) written",
+                    t.ok,
+                    t.failed,
+                    t.events_added,
+                    t.events_replaced,
+                    t.events_unchanged,
+                    t.attributes
+                );
+            }
         }
         reports
     };

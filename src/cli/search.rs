@@ -1,6 +1,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
+use crate::model::time::format_date;
 use crate::safe_text::inert;
 
 #[derive(Debug, clap::Args)]
@@ -27,13 +28,21 @@ pub fn run(dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
     }
     for h in &hits {
         println!(
-            "{}  [{}]  {} event(s)  sources: {}  ({})",
+            "{}  [{}]  {} event(s)  ({})",
             inert(&h.value),
             h.types.join(","),
             h.events.len(),
-            inert(&h.sources.join(", ")),
             h.matched
         );
+        for s in &h.seen {
+            println!(
+                "    {}  {} .. {}{}",
+                inert(&s.source),
+                format_date(s.first_seen),
+                format_date(s.last_seen),
+                if s.listed { "" } else { "  (no longer listed)" }
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

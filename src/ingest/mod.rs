@@ -10,6 +10,9 @@ pub mod misp_feed;
 pub mod stix;
 mod text;
 
+#[cfg(test)]
+mod robustness;
+
 use std::fmt;
 use std::path::Path;
 

@@ -169,15 +169,15 @@ fn normalize_mac(v: &str) -> String {
 
 /// `AS1234` -> `1234`; asdot `1.10` -> `65546`.
 fn normalize_as(v: &str) -> String {
-    let digits = if v.len() >= 2 && v[..2].eq_ignore_ascii_case("as") {
-        &v[2..]
-    } else {
-        v
+    let digits = match v.get(..2) {
+        Some(p) if p.eq_ignore_ascii_case("as") => &v[2..],
+        _ => v,
     };
+    // asdot halves are 16-bit each, so the product cannot overflow.
     if let Some((hi, lo)) = digits.split_once('.')
-        && let (Ok(hi), Ok(lo)) = (hi.parse::<u64>(), lo.parse::<u64>())
+        && let (Ok(hi), Ok(lo)) = (hi.parse::<u16>(), lo.parse::<u16>())
     {
-        return (hi * 65536 + lo).to_string();
+        return (u32::from(hi) * 65536 + u32::from(lo)).to_string();
     }
     digits.to_string()
 }

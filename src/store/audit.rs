@@ -31,15 +31,27 @@ pub fn current_user() -> String {
             return u;
         }
     }
-    // No login variables (cron, containers): fall back to the numeric uid.
-    std::fs::read_to_string("/proc/self/status")
+    // No login variables (cron, containers, sudo -i): the uid, named from /etc/passwd.
+    let Some(uid) = std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
                 .find_map(|l| l.strip_prefix("Uid:"))
-                .and_then(|l| l.split_whitespace().next().map(|uid| format!("uid {uid}")))
+                .and_then(|l| l.split_whitespace().next().map(str::to_string))
         })
-        .unwrap_or_else(|| "unknown".to_string())
+    else {
+        return "unknown".to_string();
+    };
+    std::fs::read_to_string("/etc/passwd")
+        .ok()
+        .and_then(|p| {
+            p.lines().find_map(|l| {
+                let mut f = l.split(':');
+                let name = f.next()?;
+                (f.nth(1)? == uid).then(|| name.to_string())
+            })
+        })
+        .unwrap_or_else(|| format!("uid {uid}"))
 }
 
 impl Store {

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use redb::{Database, ReadableDatabase, ReadableTable};
 
 pub use audit::{AuditEntry, current_user};
-pub use read::{EventSummary, SearchHit, Stats};
+pub use read::{EventSummary, SearchHit, SeenBy, Stats};
 pub use write::{EventOutcome, ListOutcome, Writer};
 
 use tables::*;

@@ -1,6 +1,6 @@
 //! The read side: short read transactions that copy out what the caller needs.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use redb::{ReadableTable, ReadableTableMetadata};
 use serde::Serialize;
@@ -43,9 +43,21 @@ pub struct SearchHit {
     pub types: Vec<String>,
     pub events: Vec<Uuid>,
     pub sources: Vec<String>,
+    /// When each source first and last listed the value.
+    pub seen: Vec<SeenBy>,
     pub attributes: u64,
     /// How the query matched: exact, prefix or substring.
     pub matched: &'static str,
+}
+
+/// One source's history of a value (unix seconds).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SeenBy {
+    pub source: String,
+    pub first_seen: i64,
+    pub last_seen: i64,
+    /// False once the source stopped listing it (a list import found it gone).
+    pub listed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -184,36 +196,58 @@ impl Store {
                 types.push(t.to_string());
             }
         }
-        let names = self.source_names(txn)?;
+        let sources = self.sources_by_id(txn)?;
         let mut uuids = Vec::new();
-        let mut sources = BTreeSet::new();
+        let mut event_sources = HashMap::new();
         for id in event_ids {
             if let Some(e) = events.get(id)? {
                 let rec: EventRec = decode("event", e.value())?;
                 uuids.push(Uuid::from_u128(rec.uuid));
-                if let Some(name) = names.iter().find(|(i, _)| *i == rec.source_id) {
-                    sources.insert(name.1.clone());
-                }
+                event_sources.insert(id, rec.source_id);
             }
         }
+        // Per source: earliest first listing, latest last listing, still listed anywhere.
+        let mut seen: BTreeMap<&str, SeenBy> = BTreeMap::new();
+        for (key, rec) in &holders {
+            let Some(src) = event_sources
+                .get(&event_of(*key))
+                .and_then(|id| sources.get(id))
+            else {
+                continue;
+            };
+            let (first, last) = rec.listed();
+            let listed = last.is_none();
+            let last = last.unwrap_or(src.last_import.max(first));
+            let e = seen.entry(src.name.as_str()).or_insert_with(|| SeenBy {
+                source: src.name.clone(),
+                first_seen: first,
+                last_seen: last,
+                listed,
+            });
+            e.first_seen = e.first_seen.min(first);
+            e.last_seen = e.last_seen.max(last);
+            e.listed |= listed;
+        }
+        let seen: Vec<SeenBy> = seen.into_values().collect();
         Ok(SearchHit {
             value,
             type_: types.first().cloned().unwrap_or_default(),
             types,
             events: uuids,
-            sources: sources.into_iter().collect(),
+            sources: seen.iter().map(|s| s.source.clone()).collect(),
+            seen,
             attributes: holders.len() as u64,
             matched: how,
         })
     }
 
-    fn source_names(&self, txn: &redb::ReadTransaction) -> Result<Vec<(u32, String)>> {
+    fn sources_by_id(&self, txn: &redb::ReadTransaction) -> Result<HashMap<u32, SourceRec>> {
         let t = txn.open_table(SOURCES)?;
-        let mut out = Vec::new();
+        let mut out = HashMap::new();
         for item in t.iter()? {
             let (_, v) = item?;
             let rec: SourceRec = decode("source", v.value())?;
-            out.push((rec.id, rec.name));
+            out.insert(rec.id, rec);
         }
         Ok(out)
     }
@@ -249,7 +283,7 @@ impl Store {
     /// Every event, in store order.
     pub fn events(&self) -> Result<Vec<EventSummary>> {
         let txn = self.read()?;
-        let names = self.source_names(&txn)?;
+        let sources = self.sources_by_id(&txn)?;
         let t = txn.open_table(EVENTS)?;
         let mut out = Vec::new();
         for item in t.iter()? {
@@ -257,10 +291,9 @@ impl Store {
             let rec: EventRec = decode("event", v.value())?;
             out.push(EventSummary {
                 event: rec.to_event(),
-                source: names
-                    .iter()
-                    .find(|(i, _)| *i == rec.source_id)
-                    .map(|n| n.1.clone())
+                source: sources
+                    .get(&rec.source_id)
+                    .map(|s| s.name.clone())
                     .unwrap_or_default(),
                 attribute_count: rec.attribute_count,
                 object_count: rec.object_count,

@@ -289,6 +289,15 @@ impl AttrRec {
         self.flag(DELETED)
     }
 
+    /// When the source first listed the value, and last listed it (None: still listed).
+    pub fn listed(&self) -> (i64, Option<i64>) {
+        let e = self.extra.as_deref();
+        (
+            e.and_then(|e| e.listed_first).unwrap_or(self.timestamp),
+            e.and_then(|e| e.listed_last),
+        )
+    }
+
     pub fn vanished(&self) -> Option<i64> {
         self.extra.as_ref().and_then(|e| e.vanished)
     }

@@ -185,6 +185,26 @@ fn list_merge_adds_vanishes_and_brings_back() {
     let attrs = store.event_attributes(ev).unwrap().unwrap();
     let gone = attrs.iter().find(|a| a.value == "a.example").unwrap();
     assert!(gone.deleted);
+    // Per-source history: listed at 100 and 200, gone at 300; 1.1.1.1 listed throughout.
+    let seen = |v: &str| store.search(v, 1).unwrap()[0].seen.clone();
+    assert_eq!(
+        seen("a.example"),
+        vec![SeenBy {
+            source: "list".into(),
+            first_seen: 100,
+            last_seen: 200,
+            listed: false
+        }]
+    );
+    assert_eq!(
+        seen("1.1.1.1"),
+        vec![SeenBy {
+            source: "list".into(),
+            first_seen: 100,
+            last_seen: 300,
+            listed: true
+        }]
+    );
     let c = merge(
         vec![
             ind("ip-dst", "1.1.1.1"),
