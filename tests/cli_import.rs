@@ -280,3 +280,82 @@ fn stats_and_search_json_shapes() {
     }
     assert_eq!(h["type"], "domain");
 }
+
+const BUNDLE: &str = r#"{"type": "bundle", "id": "bundle--6f1b7c2e-0000-4000-8000-000000000001", "objects": [
+ {"type": "identity", "spec_version": "2.1", "id": "identity--6f1b7c2e-0000-4000-8000-000000000002", "name": "ACME CERT",
+  "created": "2024-01-01T00:00:00Z", "modified": "2024-01-01T00:00:00Z"},
+ {"type": "indicator", "spec_version": "2.1", "id": "indicator--6f1b7c2e-0000-4000-8000-000000000003",
+  "created": "2024-01-01T00:00:00Z", "modified": "2024-01-02T00:00:00Z", "valid_from": "2024-01-01T00:00:00Z",
+  "pattern_type": "stix", "pattern": "[domain-name:value = 'C2.Example.net'] OR [ipv4-addr:value = '198.51.100.9']",
+  "object_marking_refs": ["marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"]},
+ {"type": "indicator", "spec_version": "2.1", "id": "indicator--6f1b7c2e-0000-4000-8000-000000000004",
+  "created": "2024-01-01T00:00:00Z", "modified": "2024-01-02T00:00:00Z", "valid_from": "2024-01-01T00:00:00Z",
+  "pattern_type": "stix", "pattern": "[url:value LIKE '%/gate.php']"},
+ {"type": "report", "spec_version": "2.1", "id": "report--6f1b7c2e-0000-4000-8000-000000000005", "name": "C2 report",
+  "published": "2024-01-02T00:00:00Z", "created_by_ref": "identity--6f1b7c2e-0000-4000-8000-000000000002",
+  "created": "2024-01-01T00:00:00Z", "modified": "2024-01-02T00:00:00Z",
+  "object_refs": ["indicator--6f1b7c2e-0000-4000-8000-000000000003", "indicator--6f1b7c2e-0000-4000-8000-000000000004"]}
+]}"#;
+
+#[test]
+fn stix_bundle_imports_report_as_event_and_keeps_unsupported_patterns() {
+    let td = Td::new();
+    let f = td.file("bundle.json", BUNDLE);
+    let rows = td.json([
+        "import".as_ref(),
+        f.as_os_str(),
+        "--dry-run".as_ref(),
+        "--json".as_ref(),
+    ]);
+    let pairs: Vec<(&str, &str)> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["type"].as_str().unwrap(), r["value"].as_str().unwrap()))
+        .collect();
+    assert!(pairs.contains(&("domain", "c2.example.net")), "{pairs:?}");
+    assert!(pairs.contains(&("ip-dst", "198.51.100.9")), "{pairs:?}");
+    assert!(
+        pairs.contains(&("stix2-pattern", "[url:value LIKE '%/gate.php']")),
+        "{pairs:?}"
+    );
+    let r = td.json(["import".as_ref(), f.as_os_str(), "--json".as_ref()]);
+    assert_eq!(r["files"][0]["format"], "stix");
+    assert_eq!(r["events_added"], 1);
+    let again = td.json(["import".as_ref(), f.as_os_str(), "--json".as_ref()]);
+    assert_eq!(again["events_unchanged"], 1);
+    let hit = &td.json(["search", "198.51.100.9", "--json"])[0];
+    assert_eq!(hit["events"][0], "6f1b7c2e-0000-4000-8000-000000000005");
+}
+
+#[test]
+fn data_dir_comes_from_the_environment() {
+    let td = Td::new();
+    let f = td.file(
+        "e1.json",
+        misp_event(EV1, 100, &[("ip-dst", "203.0.113.5")]),
+    );
+    let env_dir = td.dir.path().join("from-env");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_threatdeck"))
+        .env("THREATDECK_DATA", &env_dir)
+        .arg("import")
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(env_dir.join("threatdeck.redb").exists());
+}
+
+#[test]
+fn control_characters_from_feeds_never_reach_the_terminal() {
+    let td = Td::new();
+    let f = td.file(
+        "e1.json",
+        misp_event(EV1, 100, &[("domain", "evil\\u001b[2J.example")]),
+    );
+    td.json(["import".as_ref(), f.as_os_str(), "--json".as_ref()]);
+    let out = td.run(["search", "evil"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains('\u{1b}'), "{text:?}");
+    assert!(text.contains("\\u{1b}"), "{text:?}");
+}
