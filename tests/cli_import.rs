@@ -358,4 +358,99 @@ fn control_characters_from_feeds_never_reach_the_terminal() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!text.contains('\u{1b}'), "{text:?}");
     assert!(text.contains("\\u{1b}"), "{text:?}");
+    // Types and categories are feed text too (unknown types are kept as given).
+    let odd = td.file(
+        "e2.json",
+        misp_event(EV2, 100, &[("\\u001b]0;x\\u0007", "odd.example")]),
+    );
+    for args in [
+        vec!["import".as_ref(), odd.as_os_str(), "--dry-run".as_ref()],
+        vec!["import".as_ref(), odd.as_os_str()],
+    ] {
+        let out = td.run(args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(!String::from_utf8_lossy(&out.stdout).contains('\u{1b}'));
+    }
+    let out = td.run(["search", "odd.example"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("odd.example") && !text.contains('\u{1b}'),
+        "{text:?}"
+    );
+}
+
+#[test]
+fn list_files_of_one_source_merge_together() {
+    let td = Td::new();
+    let a = td.file("a.txt", "198.51.100.1\nevil.example\n");
+    let b = td.file("b.csv", "ip\n198.51.100.2\n");
+    let args = |extra: &[&std::path::Path]| {
+        let mut v: Vec<std::ffi::OsString> = vec!["import".into()];
+        v.extend(extra.iter().map(|p| p.as_os_str().to_owned()));
+        v.extend(["--source".into(), "intel".into(), "--json".into()]);
+        v
+    };
+    let r = td.json(args(&[&a, &b]));
+    assert_eq!(r["files"][0]["list"]["added"], 3, "{r}");
+    // Again: nothing vanishes, nothing is added.
+    let r = td.json(args(&[&a, &b]));
+    let l = &r["files"][0]["list"];
+    assert_eq!(
+        (
+            l["added"].as_u64(),
+            l["vanished"].as_u64(),
+            l["unchanged"].as_u64()
+        ),
+        (Some(0), Some(0), Some(3)),
+        "{r}"
+    );
+    assert_eq!(td.stats()["deleted_attributes"], 0);
+}
+
+#[test]
+fn an_empty_list_does_not_vanish_what_the_source_holds() {
+    let td = Td::new();
+    let full = td.file("list.txt", "198.51.100.1\nevil.example\n");
+    td.json([
+        "import".as_ref(),
+        full.as_os_str(),
+        "--source".as_ref(),
+        "s".as_ref(),
+        "--json".as_ref(),
+    ]);
+    let empty = td.file("empty.txt", "# nothing today\n");
+    let r = td.json([
+        "import".as_ref(),
+        empty.as_os_str(),
+        "--source".as_ref(),
+        "s".as_ref(),
+        "--json".as_ref(),
+    ]);
+    assert!(
+        r["files"][0]["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("nothing merged"),
+        "{r}"
+    );
+    assert_eq!(td.stats()["deleted_attributes"], 0);
+}
+
+#[test]
+fn a_broken_file_of_a_source_stops_the_whole_merge() {
+    let td = Td::new();
+    let good = td.file("good.txt", "198.51.100.1\n");
+    let bad = td.file("bad.csv", "a,b\n\"1.2.3.4,x\n");
+    let out = td.run([
+        "import".as_ref(),
+        good.as_os_str(),
+        bad.as_os_str(),
+        "--source".as_ref(),
+        "s".as_ref(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("bad.csv") && err.contains("line 2"), "{err}");
+    assert!(err.contains("good.txt: not stored"), "{err}");
+    assert_eq!(td.stats()["attributes"], 0);
 }

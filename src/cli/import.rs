@@ -71,8 +71,8 @@ pub fn run(dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
             for r in &rows {
                 println!(
                     "{:<16} {:<20} {}{}",
-                    r.type_,
-                    r.category,
+                    inert(&r.type_),
+                    inert(&r.category),
                     inert(&r.value),
                     if r.to_ids { "  [ids]" } else { "" }
                 );

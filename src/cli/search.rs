@@ -30,7 +30,7 @@ pub fn run(dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
         println!(
             "{}  [{}]  {} event(s)  ({})",
             inert(&h.value),
-            h.types.join(","),
+            inert(&h.types.join(",")),
             h.events.len(),
             h.matched
         );

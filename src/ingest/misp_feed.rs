@@ -63,7 +63,7 @@ pub fn scan(dir: &Path) -> Result<FeedDir, ParseError> {
         )));
     }
     let manifest = dir.join("manifest.json");
-    let bytes = std::fs::read(&manifest).map_err(|e| match e.kind() {
+    let bytes = super::read_input(&manifest).map_err(|e| match e.kind() {
         ErrorKind::NotFound => ParseError::new(format!(
             "{} has no manifest.json: not a MISP feed directory",
             dir.display()
@@ -90,7 +90,7 @@ pub fn event_path(dir: &Path, entry: &ManifestEntry) -> PathBuf {
 pub fn load_event(dir: &Path, entry: &ManifestEntry) -> Result<ParsedEvent, ParseError> {
     let file = event_path(dir, entry);
     let name = format!("{}.json", entry.uuid.hyphenated());
-    let bytes = std::fs::read(&file).map_err(|e| match e.kind() {
+    let bytes = super::read_input(&file).map_err(|e| match e.kind() {
         ErrorKind::NotFound => {
             ParseError::new(format!("{name} is listed in manifest.json but missing"))
         }

@@ -16,7 +16,7 @@ mod robustness;
 use std::fmt;
 use std::path::Path;
 
-pub use text::decode_text;
+pub use text::{MAX_INPUT_BYTES, decode_text, read_input};
 
 /// Input formats `threatdeck import` understands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]

@@ -66,7 +66,8 @@ pub fn parse_date(s: &str) -> Option<i64> {
     let y = num(it.next()?)? as i64;
     let m = num(it.next()?)?;
     let d = num(it.next()?)?;
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+    // Four-digit years keep every later multiplication far from overflow.
+    if y > 9999 || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
         return None;
     }
     Some(days_from_civil(y, m, d) * 86400)
@@ -92,7 +93,7 @@ pub fn parse_rfc3339_micros(s: &str) -> Option<i64> {
         let (c, z) = rest.split_at(pos);
         let sign = if z.starts_with('-') { -1 } else { 1 };
         let z = z[1..].replace(':', "");
-        if z.len() != 4 {
+        if z.len() != 4 || !z.is_ascii() {
             return None;
         }
         let h = num(&z[..2])? as i64;
@@ -165,5 +166,8 @@ mod tests {
         assert_eq!(parse_rfc3339("garbage"), None);
         assert_eq!(parse_rfc3339("2016-04-06Tab:cd"), None);
         assert_eq!(parse_rfc3339("2016-04-06T20:03:48é"), None);
+        assert_eq!(parse_rfc3339("2016-04-06T20:03:48+1é1"), None);
+        assert_eq!(parse_rfc3339("999999-1-1"), None);
+        assert_eq!(parse_date("99999999999-01-01"), None);
     }
 }

@@ -1,6 +1,9 @@
 //! parse -> normalise -> write (one write transaction per input) -> report.
 //! What `import`, and later sync and the TUI, call.
 
+mod preview;
+mod write;
+
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
@@ -8,11 +11,10 @@ use serde::Serialize;
 
 use crate::ingest::{self, Format, ParseError, csv::CsvOptions};
 use crate::model::normalize::normalize;
-use crate::model::time;
 use crate::model::{Attribute, Indicator, ParsedEvent};
-use crate::store::{
-    AuditEntry, EventOutcome, ListOutcome, Store, StoreError, Writer, current_user,
-};
+use crate::store::{ListOutcome, Store, StoreError};
+
+pub use preview::{PreviewRow, preview};
 
 /// With `THREATDECK_TIMINGS` set, print a phase's time and the process's memory to stderr
 /// (the bench harness and performance work read these; nothing else does).
@@ -36,26 +38,12 @@ fn phase(name: &str, since: std::time::Instant) {
     );
 }
 
-/// Files larger than this are refused rather than read into memory.
-pub const MAX_INPUT_BYTES: u64 = 2 << 30;
-
 #[derive(Debug, Clone)]
 pub struct ImportOptions {
     pub format: Format,
     /// Source name; default: the input's absolute path.
     pub source: Option<String>,
     pub csv: CsvOptions,
-}
-
-/// One row of `--dry-run --json`: what would be stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PreviewRow {
-    #[serde(rename = "type")]
-    pub type_: String,
-    pub category: String,
-    pub value: String,
-    pub to_ids: bool,
-    pub comment: String,
 }
 
 /// What happened to one input (a file, or one event file of a feed directory).
@@ -101,8 +89,8 @@ pub enum ImportError {
     Parse { path: String, error: ParseError },
     #[error("{path}: {error}")]
     Io { path: String, error: std::io::Error },
-    #[error("{0}")]
-    Store(#[from] StoreError),
+    #[error("{path}: {error}")]
+    Store { path: String, error: StoreError },
     #[error("{path}: {message}")]
     Input { path: String, message: String },
 }
@@ -111,25 +99,6 @@ pub enum ImportError {
 enum Parsed {
     Events(Vec<ParsedEvent>, Vec<String>),
     List(Vec<Indicator>, Vec<String>),
-}
-
-fn read_file(path: &Path) -> Result<Vec<u8>, ImportError> {
-    let io = |error| ImportError::Io {
-        path: path.display().to_string(),
-        error,
-    };
-    let meta = std::fs::metadata(path).map_err(io)?;
-    if meta.len() > MAX_INPUT_BYTES {
-        return Err(ImportError::Input {
-            path: path.display().to_string(),
-            message: format!(
-                "{} bytes is over the {} byte limit",
-                meta.len(),
-                MAX_INPUT_BYTES
-            ),
-        });
-    }
-    std::fs::read(path).map_err(io)
 }
 
 /// Resolve `auto` for one path.
@@ -194,7 +163,10 @@ pub fn normalize_list(mut items: Vec<Indicator>) -> Vec<Indicator> {
 
 fn parse_file(path: &Path, format: Format, opts: &ImportOptions) -> Result<Parsed, ImportError> {
     let t = std::time::Instant::now();
-    let bytes = read_file(path)?;
+    let bytes = ingest::read_input(path).map_err(|error| ImportError::Io {
+        path: path.display().to_string(),
+        error,
+    })?;
     phase("read", t);
     let perr = |error| ImportError::Parse {
         path: path.display().to_string(),
@@ -237,68 +209,6 @@ fn parse_file(path: &Path, format: Format, opts: &ImportOptions) -> Result<Parse
     })
 }
 
-/// Preview rows for `--dry-run`: parse only, store nothing. Returns the rows and one report
-/// per input.
-pub fn preview(paths: &[PathBuf], opts: &ImportOptions) -> (Vec<PreviewRow>, Vec<FileReport>) {
-    let mut rows = Vec::new();
-    let mut reports = Vec::new();
-    for path in paths {
-        let format = detect_format(path, opts.format);
-        let source = opts.source.clone().unwrap_or_else(|| default_source(path));
-        if format == Format::MispFeed {
-            for (report, event) in feed_events(path, &source) {
-                if let Some(pe) = event {
-                    rows.extend(pe.attributes.iter().map(row_of_attribute));
-                }
-                reports.push(report);
-            }
-            continue;
-        }
-        let report = FileReport::new(path, format, &source);
-        match parse_file(path, format, opts) {
-            Ok(Parsed::Events(events, warnings)) => {
-                let n: usize = events.iter().map(|e| e.attributes.len()).sum();
-                rows.extend(
-                    events
-                        .iter()
-                        .flat_map(|e| e.attributes.iter().map(row_of_attribute)),
-                );
-                reports.push(FileReport {
-                    attributes: n as u64,
-                    warnings,
-                    ..report
-                });
-            }
-            Ok(Parsed::List(items, warnings)) => {
-                rows.extend(items.iter().map(|i| PreviewRow {
-                    type_: i.type_.to_string(),
-                    category: i.category.to_string(),
-                    value: i.value.clone(),
-                    to_ids: i.to_ids,
-                    comment: i.comment.clone(),
-                }));
-                reports.push(FileReport {
-                    attributes: items.len() as u64,
-                    warnings,
-                    ..report
-                });
-            }
-            Err(e) => reports.push(report.failed(e.to_string())),
-        }
-    }
-    (rows, reports)
-}
-
-fn row_of_attribute(a: &Attribute) -> PreviewRow {
-    PreviewRow {
-        type_: a.type_.clone(),
-        category: a.category.clone(),
-        value: a.value.clone(),
-        to_ids: a.to_ids,
-        comment: a.comment.clone(),
-    }
-}
-
 /// Parse each event file of a feed directory: a report per file and the event when it parsed.
 /// A directory whose manifest is unreadable gives one failed report.
 fn feed_events<'a>(
@@ -315,7 +225,7 @@ fn feed_events<'a>(
         }
     };
     Box::new(feed.entries.into_iter().map(move |entry| {
-        let path = dir.join(format!("{}.json", entry.uuid));
+        let path = ingest::misp_feed::event_path(dir, &entry);
         let report = FileReport::new(&path, Format::MispFeed, source);
         match ingest::misp_feed::load_event(dir, &entry) {
             Ok(mut pe) => {
@@ -327,24 +237,69 @@ fn feed_events<'a>(
     }))
 }
 
-/// Import every path. Each file is one write transaction (a feed directory is one for all its
-/// good event files): a file that fails leaves the store as it was and the others go on.
+/// List files (CSV, freetext) of one source, merged together: each list import replaces the
+/// source's whole list, so two files of one source must be merged as one or the second
+/// would mark the first's values as vanished.
+struct ListGroup {
+    source: String,
+    /// (index into the reports, path, format, parsed values).
+    inputs: Vec<(usize, PathBuf, Format, Vec<Indicator>)>,
+    /// A file of this source that failed to parse: then none of the group is merged.
+    failed: Option<String>,
+}
+
+/// Import every path. Each file is one write transaction (a feed directory is one for all
+/// its good event files; list files sharing a source are one): a file that fails leaves the
+/// store as it was and the others go on.
 pub fn import(store: &mut Store, paths: &[PathBuf], opts: &ImportOptions) -> Vec<FileReport> {
-    let mut reports = Vec::new();
+    let mut reports: Vec<FileReport> = Vec::new();
+    let mut groups: Vec<ListGroup> = Vec::new();
     for path in paths {
         let format = detect_format(path, opts.format);
         let source = opts.source.clone().unwrap_or_else(|| default_source(path));
         if format == Format::MispFeed {
-            reports.extend(import_feed_dir(store, path, &source));
+            reports.extend(write::feed_dir(store, path, &source));
             continue;
         }
         let report = FileReport::new(path, format, &source);
-        let result = parse_file(path, format, opts)
-            .and_then(|parsed| write_parsed(store, path, format, &source, parsed, report.clone()));
-        reports.push(match result {
-            Ok(r) => r,
-            Err(e) => report.failed(e.to_string()),
-        });
+        let group = |groups: &mut Vec<ListGroup>| -> usize {
+            match groups.iter().position(|g| g.source == source) {
+                Some(i) => i,
+                None => {
+                    groups.push(ListGroup {
+                        source: source.clone(),
+                        inputs: Vec::new(),
+                        failed: None,
+                    });
+                    groups.len() - 1
+                }
+            }
+        };
+        match parse_file(path, format, opts) {
+            Ok(Parsed::Events(events, warnings)) => {
+                let report = FileReport { warnings, ..report };
+                reports.push(write::events(store, path, format, &source, &events, report));
+            }
+            Ok(Parsed::List(items, warnings)) => {
+                let g = group(&mut groups);
+                groups[g]
+                    .inputs
+                    .push((reports.len(), path.clone(), format, items));
+                reports.push(FileReport { warnings, ..report });
+            }
+            Err(e) => {
+                if matches!(format, Format::Csv | Format::Freetext) {
+                    let g = group(&mut groups);
+                    groups[g]
+                        .failed
+                        .get_or_insert_with(|| path.display().to_string());
+                }
+                reports.push(report.failed(e.to_string()));
+            }
+        }
+    }
+    for g in groups {
+        write::list_group(store, g, &mut reports);
     }
     // A big import can leave the file grown well ahead of its data; a failed compaction
     // loses nothing, the space is just not reclaimed yet.
@@ -355,127 +310,5 @@ pub fn import(store: &mut Store, paths: &[PathBuf], opts: &ImportOptions) -> Vec
         last.warnings.push(format!("store not compacted: {e}"));
     }
     phase("compact", t);
-    reports
-}
-
-fn begin(
-    store: &Store,
-    source: &str,
-    format: Format,
-) -> Result<(Writer, crate::store::records::SourceRec, i64), StoreError> {
-    let now = time::now();
-    let mut w = store.writer()?;
-    let src = w.source(source, format.name(), now)?;
-    Ok((w, src, now))
-}
-
-fn finish(
-    mut w: Writer,
-    mut src: crate::store::records::SourceRec,
-    now: i64,
-    inputs: Vec<String>,
-    counts: &FileReport,
-) -> Result<(), StoreError> {
-    src.last_import = now;
-    src.imports += 1;
-    w.save_source(&src)?;
-    let mut map = serde_json::Map::new();
-    for (k, v) in [
-        ("events_added", counts.events_added),
-        ("events_replaced", counts.events_replaced),
-        ("events_unchanged", counts.events_unchanged),
-        ("attributes", counts.attributes),
-    ] {
-        map.insert(k.to_string(), v.into());
-    }
-    if let Some(l) = &counts.list {
-        map.insert(
-            "list".to_string(),
-            serde_json::to_value(l).unwrap_or_default(),
-        );
-    }
-    w.audit(&AuditEntry {
-        time: now,
-        user: current_user(),
-        action: "import".to_string(),
-        source: Some(src.name.clone()),
-        inputs,
-        counts: map,
-    })?;
-    w.commit()
-}
-
-fn count_event(report: &mut FileReport, outcome: EventOutcome, pe: &ParsedEvent) {
-    match outcome {
-        EventOutcome::Added => report.events_added += 1,
-        EventOutcome::Replaced => report.events_replaced += 1,
-        EventOutcome::Unchanged => report.events_unchanged += 1,
-    }
-    if outcome != EventOutcome::Unchanged {
-        report.attributes += pe.attributes.len() as u64;
-    }
-}
-
-fn write_parsed(
-    store: &Store,
-    path: &Path,
-    format: Format,
-    source: &str,
-    parsed: Parsed,
-    mut report: FileReport,
-) -> Result<FileReport, ImportError> {
-    let t = std::time::Instant::now();
-    let (mut w, mut src, now) = begin(store, source, format)?;
-    match parsed {
-        Parsed::Events(events, warnings) => {
-            report.warnings = warnings;
-            for pe in &events {
-                let outcome = w.put_event(pe, &src, now)?;
-                count_event(&mut report, outcome, pe);
-            }
-        }
-        Parsed::List(items, warnings) => {
-            report.warnings = warnings;
-            let out = w.merge_list(&mut src, &items, now)?;
-            report.attributes = out.added + out.reappeared;
-            report.list = Some(out);
-        }
-    }
-    phase("write", t);
-    finish(w, src, now, vec![path.display().to_string()], &report)?;
-    phase("commit", t);
-    Ok(report)
-}
-
-fn import_feed_dir(store: &Store, dir: &Path, source: &str) -> Vec<FileReport> {
-    let mut reports = Vec::new();
-    let mut total = FileReport::new(dir, Format::MispFeed, source);
-    let result = (|| -> Result<(), StoreError> {
-        let (mut w, src, now) = begin(store, source, Format::MispFeed)?;
-        for (mut report, event) in feed_events(dir, source) {
-            if let Some(pe) = event {
-                let outcome = w.put_event(&pe, &src, now)?;
-                count_event(&mut report, outcome, &pe);
-                count_event(&mut total, outcome, &pe);
-            }
-            reports.push(report);
-        }
-        if reports.iter().all(|r| !r.ok) && !reports.is_empty() {
-            // Nothing usable: leave the source untouched (no import recorded).
-            return Ok(());
-        }
-        finish(w, src, now, vec![dir.display().to_string()], &total)
-    })();
-    if let Err(e) = result {
-        // The transaction was dropped: nothing from this directory is stored.
-        for r in &mut reports {
-            if r.ok {
-                *r = std::mem::take(r).failed(format!("not stored: {e}"));
-            }
-        }
-        if reports.is_empty() {
-            reports.push(total.failed(e.to_string()));
-        }
-    }
     reports
 }
