@@ -315,8 +315,9 @@ impl AttrRec {
         self.extra = boxed(extra);
     }
 
-    /// `uuid` is the attribute's own or one the caller derived.
-    pub fn from_attribute(a: &Attribute, uuid: Uuid, now: i64) -> Self {
+    /// `uuid` is the attribute's own or one the caller derived; `listed` is when the source
+    /// first listed the value (now, or earlier for a replaced event).
+    pub fn from_attribute(a: &Attribute, uuid: Uuid, listed: i64) -> Self {
         let flags = (if a.to_ids { TO_IDS } else { 0 })
             | (if a.deleted { DELETED } else { 0 })
             | (if a.disable_correlation {
@@ -342,7 +343,7 @@ impl AttrRec {
             object_uuid: u(a.object_uuid),
             object_relation: a.object_relation.clone(),
             tags: tags_rec(&a.tags),
-            listed_first: (a.timestamp != now).then_some(now),
+            listed_first: (a.timestamp != listed).then_some(listed),
             listed_last: None,
             vanished: None,
         })

@@ -34,6 +34,8 @@ pub const KEY_NEXT_SOURCE: &str = "next_source_id";
 
 /// Key of attribute/object/reference `seq` of event `event_id` (both below 2^32).
 pub fn child_key(event_id: u64, seq: u64) -> u64 {
+    // Writers check both bounds first (`next_event_id`, `check_seq`).
+    debug_assert!(event_id <= u64::from(u32::MAX) && seq <= u64::from(u32::MAX));
     (event_id << 32) | (seq & 0xffff_ffff)
 }
 

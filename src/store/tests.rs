@@ -293,3 +293,32 @@ fn search_prefix_and_substring() {
     );
     assert_eq!(store.search("evil", 1).unwrap().len(), 1);
 }
+
+#[test]
+fn a_replaced_event_keeps_when_values_were_first_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let put = |pe: &ParsedEvent, now: i64| {
+        let mut w = store.writer().unwrap();
+        let mut src = w.source("s", "misp-event", now).unwrap();
+        w.put_event(pe, &src, now).unwrap();
+        src.last_import = now;
+        w.save_source(&src).unwrap();
+        w.commit().unwrap();
+    };
+    put(&event(9, 10, vec![attr("ip-dst", "1.1.1.1")]), 1000);
+    put(
+        &event(
+            9,
+            20,
+            vec![attr("ip-dst", "1.1.1.1"), attr("ip-dst", "2.2.2.2")],
+        ),
+        2000,
+    );
+    let seen = |v: &str| store.search(v, 1).unwrap()[0].seen[0].clone();
+    assert_eq!(
+        (seen("1.1.1.1").first_seen, seen("1.1.1.1").last_seen),
+        (1000, 2000)
+    );
+    assert_eq!(seen("2.2.2.2").first_seen, 2000);
+}

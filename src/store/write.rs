@@ -1,6 +1,8 @@
 //! The write side: one [`Writer`] is one write transaction. Index entries are buffered and
 //! inserted sorted at commit, which redb loads about twice as fast into half the pages.
 
+use std::collections::HashMap;
+
 use redb::{ReadableTable, Table, WriteTransaction};
 use serde::Serialize;
 use uuid::Uuid;
@@ -15,9 +17,6 @@ use super::{AuditEntry, Result, StoreError};
 /// Values longer than this are stored but not indexed: nobody pivots on a 2 KB blob, and
 /// long keys bloat the index.
 pub const MAX_INDEXED_VALUE: usize = 1024;
-
-/// Namespace for uuids the store derives for attributes that came without one.
-const DERIVED_NS: Uuid = Uuid::from_u128(0x6a1c_5a2e_4f0b_4d7e_9a53_7468_7265_6174);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -72,7 +71,10 @@ impl Writer {
     fn next_counter(&mut self, key: &str) -> Result<u64> {
         let mut meta = self.txn.open_table(META)?;
         let next = meta.get(key)?.map_or(1, |v| v.value());
-        meta.insert(key, next + 1)?;
+        let after = next
+            .checked_add(1)
+            .ok_or_else(|| StoreError::Corrupt(format!("counter {key} exhausted")))?;
+        meta.insert(key, after)?;
         Ok(next)
     }
 
@@ -95,7 +97,8 @@ impl Writer {
                 return decode("source", rec.value());
             }
         }
-        let id = self.next_counter(KEY_NEXT_SOURCE)? as u32;
+        let id = u32::try_from(self.next_counter(KEY_NEXT_SOURCE)?)
+            .map_err(|_| StoreError::Corrupt("source ids exhausted".to_string()))?;
         let rec = SourceRec {
             id,
             name: name.to_string(),
@@ -127,17 +130,25 @@ impl Writer {
             let uuids = self.txn.open_table(EVENT_UUIDS)?;
             uuids.get(uuid)?.map(|v| v.value())
         };
-        let (event_id, outcome, imported) = match existing {
+        let (event_id, outcome, imported, first_listed) = match existing {
             Some(id) => {
                 let old = self.event_rec(id)?;
                 if pe.event.timestamp <= old.timestamp {
                     return Ok(EventOutcome::Unchanged);
                 }
-                self.clear_event(id)?;
-                (id, EventOutcome::Replaced, old.imported)
+                let first_listed = self.clear_event(id)?;
+                (id, EventOutcome::Replaced, old.imported, first_listed)
             }
-            None => (self.next_event_id()?, EventOutcome::Added, now),
+            None => (
+                self.next_event_id()?,
+                EventOutcome::Added,
+                now,
+                HashMap::new(),
+            ),
         };
+        for n in [pe.attributes.len(), pe.objects.len(), pe.references.len()] {
+            check_seq(n as u64)?;
+        }
         let mut rec = EventRec::from_event(&pe.event, source.id, now);
         rec.imported = imported;
         {
@@ -147,7 +158,12 @@ impl Writer {
                     .uuid
                     .unwrap_or_else(|| derived_uuid(uuid, seq as u64 + 1, &a.type_, &a.value));
                 let key = child_key(event_id, seq as u64);
-                let ar = AttrRec::from_attribute(a, uuid, now);
+                // A replaced event keeps when each of its values was first listed.
+                let listed = first_listed
+                    .get(&(a.type_.clone(), a.value.clone()))
+                    .copied()
+                    .unwrap_or(now);
+                let ar = AttrRec::from_attribute(a, uuid, listed);
                 attrs.insert(key, encode(&ar)?.as_slice())?;
                 queue_index(&mut self.pending, a, key);
             }
@@ -209,10 +225,12 @@ impl Writer {
     }
 
     /// Remove an event's attributes (and their index entries), objects and references.
-    fn clear_event(&mut self, id: u64) -> Result<()> {
+    /// Returns when each (type, value) was first listed, for the replacement to keep.
+    fn clear_event(&mut self, id: u64) -> Result<HashMap<(String, String), i64>> {
         // Pending entries may belong to this event (the same uuid twice in one batch).
         self.flush_index()?;
         let range = event_range(id);
+        let mut first_listed = HashMap::new();
         {
             let mut attrs = self.txn.open_table(ATTRIBUTES)?;
             let mut values = self.txn.open_table(VALUES)?;
@@ -228,6 +246,12 @@ impl Writer {
                 }
                 attrs.remove(*key)?;
             }
+            for (_, rec) in gone {
+                let first = rec.listed().0;
+                let key = (rec.type_.type_name().to_string(), rec.value);
+                let slot = first_listed.entry(key).or_insert(first);
+                *slot = (*slot).min(first);
+            }
         }
         for def in [OBJECTS, REFERENCES] {
             let mut t = self.txn.open_table(def)?;
@@ -239,7 +263,7 @@ impl Writer {
                 t.remove(k)?;
             }
         }
-        Ok(())
+        Ok(first_listed)
     }
 
     /// Merge a list (CSV/freetext) into the source's fixed event, MISP fixed_event +
@@ -257,7 +281,9 @@ impl Writer {
             Some(id) => (id, self.event_rec(id)?),
             None => {
                 let id = self.next_event_id()?;
-                let uuid = Uuid::new_v5(&DERIVED_NS, format!("source:{}", source.name).as_bytes());
+                // Random, not derived from the name: a crafted MISP or STIX event must not be
+                // able to carry this uuid and replace the list.
+                let uuid = Uuid::new_v4();
                 let event = crate::model::Event {
                     uuid,
                     info: format!("{} feed", source.name),
@@ -313,6 +339,7 @@ impl Writer {
                 if present[i] {
                     continue;
                 }
+                check_seq(ev.next_attr + 1)?;
                 let key = child_key(event_id, ev.next_attr);
                 ev.next_attr += 1;
                 buf.clear();
@@ -362,6 +389,16 @@ impl Writer {
         self.txn.commit()?;
         Ok(())
     }
+}
+
+/// Attributes, objects and references of one event are numbered below 2^32.
+fn check_seq(n: u64) -> Result<()> {
+    if n > u64::from(u32::MAX) {
+        return Err(StoreError::Corrupt(format!(
+            "{n} children in one event: more than 2^32"
+        )));
+    }
+    Ok(())
 }
 
 fn queue_index(pending: &mut Vec<u128>, a: &Attribute, key: u64) {
