@@ -137,8 +137,20 @@ impl<'de> Visitor<'de> for NodeVisitor {
 /// The value of an `Event` key.
 pub(crate) struct Wrapped(Vec<ParsedEvent>);
 
+/// Real documents nest at most `response` > `Event`; a deeper tower of wrappers is hostile
+/// input, and each level costs a large stack frame.
+const MAX_WRAPPERS: usize = 4;
+
+fn too_deep<E: serde::de::Error>() -> Result<(), E> {
+    if path::wrapper_depth() >= MAX_WRAPPERS {
+        return Err(E::custom("`Event`/`response` wrappers nested too deep"));
+    }
+    Ok(())
+}
+
 impl<'de> Deserialize<'de> for Wrapped {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        too_deep()?;
         path::push(Seg::Key("Event"));
         let node = Node::deserialize(d)?;
         path::pop();
@@ -158,12 +170,14 @@ impl<'de> Deserialize<'de> for Response {
                 f.write_str("a list of events or an event object")
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Response, A::Error> {
+                too_deep()?;
                 path::push(Seg::Key("response"));
                 let node = NodeVisitor.visit_map(map)?;
                 path::pop();
                 Ok(Response(node.0))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Response, A::Error> {
+                too_deep()?;
                 nodes_in_seq(seq, |i| Seg::Item("response", i)).map(Response)
             }
         }

@@ -56,6 +56,17 @@ pub(crate) mod path {
         STATE.with(|s| s.borrow_mut().segs.push(seg));
     }
 
+    /// How many wrapper levels (`Event`, `response`) enclose the current element.
+    pub(crate) fn wrapper_depth() -> usize {
+        STATE.with(|s| {
+            s.borrow()
+                .segs
+                .iter()
+                .filter(|g| matches!(g, Seg::Key("Event" | "response") | Seg::Item("response", _)))
+                .count()
+        })
+    }
+
     /// Called only after the pushed element parsed; on error the stack is left as it is.
     pub(crate) fn pop() {
         STATE.with(|s| {
