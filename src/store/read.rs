@@ -99,11 +99,9 @@ impl Store {
             }
         }
         s.correlated_values += u64::from(matches!(current, Some((_, _, true))));
-        let attrs = txn.open_table(ATTRIBUTES)?;
-        for item in attrs.iter()? {
+        for item in txn.open_table(EVENTS)?.iter()? {
             let (_, v) = item?;
-            let rec: AttrRec = decode("attribute", v.value())?;
-            s.deleted_attributes += u64::from(rec.deleted());
+            s.deleted_attributes += decode::<EventRec>("event", v.value())?.deleted_count;
         }
         Ok(s)
     }

@@ -85,6 +85,8 @@ pub struct EventRec {
     /// Next free attribute sequence number.
     pub next_attr: u64,
     pub attribute_count: u64,
+    /// Of those, soft-deleted ones (so stats need not read every attribute).
+    pub deleted_count: u64,
     pub object_count: u64,
     pub reference_count: u64,
     /// When this store first/last stored it.
@@ -243,6 +245,7 @@ impl EventRec {
             source_id,
             next_attr: 0,
             attribute_count: 0,
+            deleted_count: 0,
             object_count: 0,
             reference_count: 0,
             imported: now,

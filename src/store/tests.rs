@@ -322,3 +322,21 @@ fn a_replaced_event_keeps_when_values_were_first_listed() {
     );
     assert_eq!(seen("2.2.2.2").first_seen, 2000);
 }
+
+#[test]
+fn deleted_counts_follow_events_and_replacements() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let put = |pe: &ParsedEvent| {
+        let mut w = store.writer().unwrap();
+        let src = w.source("s", "misp-event", 1).unwrap();
+        w.put_event(pe, &src, 1).unwrap();
+        w.commit().unwrap();
+    };
+    let mut gone = attr("ip-dst", "2.2.2.2");
+    gone.deleted = true;
+    put(&event(3, 10, vec![attr("ip-dst", "1.1.1.1"), gone]));
+    assert_eq!(store.stats().unwrap().deleted_attributes, 1);
+    put(&event(3, 20, vec![attr("ip-dst", "1.1.1.1")]));
+    assert_eq!(store.stats().unwrap().deleted_attributes, 0);
+}

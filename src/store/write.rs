@@ -169,6 +169,7 @@ impl Writer {
             }
             rec.next_attr = pe.attributes.len() as u64;
             rec.attribute_count = pe.attributes.len() as u64;
+            rec.deleted_count = pe.attributes.iter().filter(|a| a.deleted).count() as u64;
         }
         {
             let mut objects = self.txn.open_table(OBJECTS)?;
@@ -355,6 +356,7 @@ impl Writer {
             }
         }
         ev.attribute_count += out.added;
+        ev.deleted_count = (ev.deleted_count + out.vanished).saturating_sub(out.reappeared);
         if out.added + out.vanished + out.reappeared > 0 {
             ev.timestamp = now;
             ev.updated = now;
