@@ -300,7 +300,10 @@ impl<'a> Records<'a> {
             if k < b.len() && b[k] != d && b[k] != b'\n' {
                 let msg = format!(
                     "unexpected {:?} after a closing quote",
-                    self.text.get(k..).and_then(|t| t.chars().next()).unwrap_or('?')
+                    self.text
+                        .get(k..)
+                        .and_then(|t| t.chars().next())
+                        .unwrap_or('?')
                 );
                 return Err(
                     ParseError::at_line(start_line, msg).with_field(format!("column {column}"))

@@ -392,7 +392,11 @@ fn corpus_event_files_parse_or_fail_with_a_line() {
 #[test]
 fn a_tower_of_wrappers_is_refused_not_overflowed() {
     let depth = 120;
-    let doc = format!("{}{{\"info\": \"x\"}}{}", "{\"Event\": ".repeat(depth), "}".repeat(depth));
+    let doc = format!(
+        "{}{{\"info\": \"x\"}}{}",
+        "{\"Event\": ".repeat(depth),
+        "}".repeat(depth)
+    );
     let e = err(&doc);
     assert!(e.message.contains("nested too deep"), "{e}");
     let ok = format!("{{\"response\": [{{\"Event\": {{\"uuid\": \"{EV}\", \"info\": \"x\"}}}}]}}");
