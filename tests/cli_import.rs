@@ -454,3 +454,24 @@ fn a_broken_file_of_a_source_stops_the_whole_merge() {
     assert!(err.contains("good.txt: not stored"), "{err}");
     assert_eq!(td.stats()["attributes"], 0);
 }
+
+#[test]
+fn a_plain_directory_imports_its_files() {
+    let td = Td::new();
+    td.file("batch/a.txt", "198.51.100.1\n");
+    td.file(
+        "batch/b.json",
+        misp_event(EV1, 100, &[("ip-dst", "203.0.113.5")]),
+    );
+    td.file("batch/.hidden", "198.51.100.99\n");
+    let dir = td.dir.path().join("batch");
+    let r = td.json(["import".as_ref(), dir.as_os_str(), "--json".as_ref()]);
+    assert_eq!(r["ok"], 2, "{r}");
+    assert_eq!(r["events_added"], 1);
+    assert!(
+        td.json(["search", "198.51.100.99", "--json"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}

@@ -237,6 +237,36 @@ fn feed_events<'a>(
     }))
 }
 
+/// A directory that is not a MISP feed (no manifest.json) stands for the files in it,
+/// sorted, hidden ones skipped (one level: analysts drop a batch of reports in a folder).
+pub(crate) fn expand_dirs(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for p in paths {
+        if !p.is_dir() || p.join("manifest.json").exists() {
+            out.push(p.clone());
+            continue;
+        }
+        let mut files: Vec<PathBuf> = std::fs::read_dir(p)
+            .map(|rd| {
+                rd.filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|f| f.is_file())
+                    .filter(|f| {
+                        !f.file_name()
+                            .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        if files.is_empty() {
+            // Keep it, so the feed parser reports what is wrong with it.
+            out.push(p.clone());
+        }
+        files.sort();
+        out.extend(files);
+    }
+    out
+}
+
 /// List files (CSV, freetext) of one source, merged together: each list import replaces the
 /// source's whole list, so two files of one source must be merged as one or the second
 /// would mark the first's values as vanished.
@@ -254,7 +284,7 @@ struct ListGroup {
 pub fn import(store: &mut Store, paths: &[PathBuf], opts: &ImportOptions) -> Vec<FileReport> {
     let mut reports: Vec<FileReport> = Vec::new();
     let mut groups: Vec<ListGroup> = Vec::new();
-    for path in paths {
+    for path in &expand_dirs(paths) {
         let format = detect_format(path, opts.format);
         let source = opts.source.clone().unwrap_or_else(|| default_source(path));
         if format == Format::MispFeed {

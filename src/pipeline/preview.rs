@@ -27,7 +27,7 @@ pub struct PreviewRow {
 pub fn preview(paths: &[PathBuf], opts: &ImportOptions) -> (Vec<PreviewRow>, Vec<FileReport>) {
     let mut rows = Vec::new();
     let mut reports = Vec::new();
-    for path in paths {
+    for path in &super::expand_dirs(paths) {
         let format = detect_format(path, opts.format);
         let source = opts.source.clone().unwrap_or_else(|| default_source(path));
         if format == Format::MispFeed {
