@@ -1,5 +1,7 @@
 //! MISP event JSON as written (serde structs), and its conversion to the model.
 
+use std::collections::HashSet;
+
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -379,8 +381,10 @@ impl RawObject {
 /// Tags, then the galaxy clusters as tags; a name already present is not repeated (MISP
 /// exports a cluster both in `Galaxy` and as a tag).
 pub(crate) fn add_tags(out: &mut Vec<Tag>, tags: List<RawTag>, galaxies: List<RawGalaxy>) {
+    // A set of the names so far: a list of many tags is not scanned once per tag.
+    let mut seen: HashSet<String> = out.iter().map(|t| t.name.clone()).collect();
     let mut push = |tag: Tag| {
-        if !out.iter().any(|t| t.name == tag.name) {
+        if seen.insert(tag.name.clone()) {
             out.push(tag);
         }
     };
@@ -416,4 +420,46 @@ fn content_uuid(pe: &ParsedEvent) -> Uuid {
         text.push('\n');
     }
     Uuid::new_v5(&NS, text.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fmt::Write;
+
+    /// 200,000 tags on one attribute, 1,000 distinct: kept once each, first one wins, in order.
+    #[test]
+    fn many_duplicate_tags_are_kept_once() {
+        let mut tags = String::new();
+        for i in 0..200_000 {
+            let sep = if i == 0 { "" } else { "," };
+            let _ = write!(
+                tags,
+                r##"{sep}{{"name": "t{}", "colour": "#{:06}"}}"##,
+                i % 1000,
+                i
+            );
+        }
+        let doc = format!(
+            r#"{{"Event": {{"uuid": "5eeb348a-cb74-40eb-9678-7c1d0aba047c", "info": "x", "Tag": [{tags}],
+                "Attribute": [{{"type": "ip-dst", "value": "1.2.3.4", "Tag": [{tags}],
+                    "Galaxy": [{{"type": "g", "GalaxyCluster": [{{"tag_name": "t7"}}, {{"value": "v"}}]}}]}}]}}}}"#
+        );
+        let events = match super::super::parse(doc.as_bytes()) {
+            Ok(e) => e,
+            Err(e) => panic!("parse failed: {e}"),
+        };
+        let event_tags = &events[0].event.tags;
+        assert_eq!(event_tags.len(), 1000);
+        let tags = &events[0].attributes[0].tags;
+        assert_eq!(tags.len(), 1001);
+        assert_eq!(tags[7].name, "t7");
+        assert_eq!(tags[7].colour.as_deref(), Some("#000007"));
+        assert_eq!(tags[1000].name, "misp-galaxy:g=\"v\"");
+        assert!(
+            tags[..1000]
+                .iter()
+                .enumerate()
+                .all(|(i, t)| t.name == format!("t{i}"))
+        );
+    }
 }

@@ -55,6 +55,8 @@ struct Ev {
     /// Per attribute: the STIX object it came from.
     origin: Vec<Uuid>,
     attr_uuids: HashSet<Option<Uuid>>,
+    /// Uuids of `pe.objects`, to import an object named twice once.
+    object_uuids: HashSet<Uuid>,
     /// Observables to map once all are known: (SCO, observed-data it came through).
     scos: Vec<(usize, Option<usize>)>,
     missing_refs: usize,
@@ -325,7 +327,7 @@ fn push_out(ev: &mut Ev, out: Out, from: Uuid) {
         ev.origin.push(from);
     }
     for o in out.objects {
-        if !ev.pe.objects.iter().any(|p| p.uuid == o.uuid) {
+        if ev.object_uuids.insert(o.uuid) {
             ev.pe.objects.push(o);
         }
     }
@@ -334,4 +336,49 @@ fn push_out(ev: &mut Ev, out: Out, from: Uuid) {
 fn dedup_tags(tags: &mut Vec<Tag>) {
     let mut seen = HashSet::new();
     tags.retain(|t| seen.insert(t.name.clone()));
+}
+
+#[cfg(test)]
+mod tests {
+    use uuid::Uuid;
+
+    use super::{Ev, Out, push_out};
+    use crate::model::Object;
+
+    /// 200,000 objects, 1,000 distinct uuids: each imported once, in first-seen order.
+    #[test]
+    fn many_duplicate_objects_are_pushed_once() {
+        let mut ev = Ev::default();
+        let objects = (0..200_000u128)
+            .map(|i| Object {
+                uuid: Uuid::from_u128(i % 1000 + 1),
+                name: format!("o{i}"),
+                ..Object::default()
+            })
+            .collect();
+        push_out(
+            &mut ev,
+            Out {
+                attributes: Vec::new(),
+                objects,
+            },
+            Uuid::nil(),
+        );
+        let again = (0..1000u128)
+            .map(|i| Object {
+                uuid: Uuid::from_u128(i + 1),
+                ..Object::default()
+            })
+            .collect();
+        push_out(
+            &mut ev,
+            Out {
+                attributes: Vec::new(),
+                objects: again,
+            },
+            Uuid::nil(),
+        );
+        assert_eq!(ev.pe.objects.len(), 1000);
+        assert_eq!(ev.pe.objects[42].name, "o42");
+    }
 }
