@@ -152,6 +152,34 @@ pub fn detect(path: &Path, head: &[u8]) -> Format {
     }
 }
 
+/// Test helper: the decoded text of every corpus file (one level below
+/// `../shared/corpus`) whose extension is in `exts`; None when the corpus is absent.
+#[cfg(test)]
+pub(crate) fn corpus_texts(exts: &[&str]) -> Option<Vec<(std::path::PathBuf, String)>> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    let dirs = std::fs::read_dir(&root).ok()?;
+    let mut out = Vec::new();
+    for f in dirs
+        .flatten()
+        .flat_map(|d| std::fs::read_dir(d.path()).into_iter().flatten().flatten())
+    {
+        let path = f.path();
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or_default();
+        if !exts.contains(&ext) {
+            continue;
+        }
+        if let Ok(bytes) = std::fs::read(&path)
+            && let Ok(text) = decode_text(&bytes)
+        {
+            out.push((path, text.to_string()));
+        }
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
