@@ -137,14 +137,10 @@ pub(super) fn list_group(store: &Store, group: ListGroup, reports: &mut [FileRep
             .warnings
             .push(format!("merged with {first_path} into source {source}"));
     }
-    let mut items: Vec<Indicator> = Vec::new();
-    for (.., list) in inputs {
-        if items.is_empty() {
-            items = list;
-        } else {
-            items.extend(list);
-        }
-    }
+    // The first list is extended in place: a single million-value file is never copied.
+    let mut lists = inputs.into_iter().map(|(.., list)| list);
+    let mut items: Vec<Indicator> = lists.next().unwrap_or_default();
+    lists.for_each(|l| items.extend(l));
     let items = normalize_list(items);
     if items.is_empty() {
         // An empty download or a wrong --columns must not mark every stored value vanished.
@@ -158,12 +154,11 @@ pub(super) fn list_group(store: &Store, group: ListGroup, reports: &mut [FileRep
         let (mut w, mut src, now) = begin(store, &source, format)?;
         let out = w.merge_list(&mut src, &items, now)?;
         phase("write", t);
-        let mut counts = FileReport {
+        let counts = FileReport {
             attributes: out.added + out.reappeared,
             list: Some(out),
             ..Default::default()
         };
-        counts.path = first_path.clone();
         finish(w, src, now, paths, &counts)?;
         phase("commit", t);
         Ok(out)

@@ -299,12 +299,17 @@ impl Writer {
             }
         };
         let last_listed = source.last_import;
-        // Which incoming values are already in the event.
-        let mut by_value: std::collections::HashMap<&str, usize> = items
-            .iter()
-            .enumerate()
-            .map(|(i, it)| (it.value.as_str(), i))
-            .collect();
+        // Which incoming values are already in the event (a new event holds none: skip the map,
+        // a first import of a million values would pay for it in time and memory).
+        let mut by_value: HashMap<&str, usize> = if ev.next_attr == 0 {
+            HashMap::new()
+        } else {
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, it)| (it.value.as_str(), i))
+                .collect()
+        };
         let mut present = vec![false; items.len()];
         {
             let mut attrs = self.txn.open_table(ATTRIBUTES)?;
