@@ -2,6 +2,7 @@
 
 mod entities;
 pub mod hash;
+pub mod ip;
 pub mod normalize;
 pub mod time;
 pub mod types;

@@ -71,6 +71,27 @@ pub fn category_allows(category: &str, type_name: &str) -> bool {
     CATEGORY_TYPES[ci].binary_search(&t.index).is_ok()
 }
 
+/// MISP `NON_CORRELATING_TYPES`: values of these types never link.
+pub const NON_CORRELATING_TYPES: &[&str] = &[
+    "comment",
+    "http-method",
+    "aba-rtn",
+    "gender",
+    "counter",
+    "integer",
+    "float",
+    "port",
+    "nationality",
+    "cortex",
+    "boolean",
+    "anonymised",
+];
+
+/// Whether values of this type take part in correlation.
+pub fn correlates(type_name: &str) -> bool {
+    !NON_CORRELATING_TYPES.contains(&type_name)
+}
+
 /// Composite types hold two values joined by `|` (MISP splits them into value1/value2).
 /// `malware-sample` is stored as `filename|md5` too.
 pub fn is_composite(type_name: &str) -> bool {
@@ -105,6 +126,13 @@ mod tests {
         assert!(category_allows("Payload delivery", "md5"));
         assert!(!category_allows("Person", "md5"));
         assert!(!category_allows("Nope", "md5"));
+    }
+
+    #[test]
+    fn non_correlating() {
+        assert!(!correlates("comment"));
+        assert!(!correlates("port"));
+        assert!(correlates("ip-dst"));
     }
 
     #[test]

@@ -5,8 +5,12 @@
 //! (one write transaction), reads take short read transactions.
 
 mod audit;
+mod correlation;
+pub mod index;
 mod read;
 pub mod records;
+mod search;
+mod sighting;
 pub mod tables;
 mod write;
 
@@ -15,7 +19,10 @@ use std::path::{Path, PathBuf};
 use redb::{Database, ReadableDatabase, ReadableTable};
 
 pub use audit::{AuditEntry, current_user};
-pub use read::{EventSummary, SearchHit, SeenBy, Stats};
+pub use correlation::{DEFAULT_CORRELATION_LIMIT, Holder, Overlap, PairOverlap, SourceCoverage};
+pub use read::{EventSummary, Stats};
+pub use search::{SearchHit, SeenBy};
+pub use sighting::SightingRec;
 pub use write::{EventOutcome, ListOutcome, Writer};
 
 use tables::*;
@@ -49,6 +56,8 @@ pub enum StoreError {
     },
     #[error("store: {0}")]
     Db(#[from] redb::Error),
+    #[error("{0}")]
+    NotFound(String),
     #[error("store data is damaged: {0}")]
     Corrupt(String),
 }
@@ -131,6 +140,10 @@ impl Store {
                     txn.open_table(SOURCES)?;
                     txn.open_table(VALUES)?;
                     txn.open_table(AUDIT)?;
+                    txn.open_table(IPS)?;
+                    txn.open_table(CIDRS)?;
+                    txn.open_table(EXCLUSIONS)?;
+                    txn.open_table(SIGHTINGS)?;
                 }
                 txn.commit()?;
                 Ok(())

@@ -1,6 +1,6 @@
 //! The read side: short read transactions that copy out what the caller needs.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use redb::{ReadableTable, ReadableTableMetadata};
 use serde::Serialize;
@@ -8,9 +8,9 @@ use uuid::Uuid;
 
 use crate::model::{Attribute, Event, Source};
 
+use super::index::index_values;
 use super::records::*;
 use super::tables::*;
-use super::write::index_values;
 use super::{Result, Store};
 use crate::model::hash::value_hash;
 
@@ -31,33 +31,6 @@ pub struct Stats {
     pub tags: u64,
     pub audit_entries: u64,
     pub store_bytes: u64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SearchHit {
-    pub value: String,
-    /// The type of the first attribute holding the value.
-    #[serde(rename = "type")]
-    pub type_: String,
-    /// Every type the value is held as.
-    pub types: Vec<String>,
-    pub events: Vec<Uuid>,
-    pub sources: Vec<String>,
-    /// When each source first and last listed the value.
-    pub seen: Vec<SeenBy>,
-    pub attributes: u64,
-    /// How the query matched: exact, prefix or substring.
-    pub matched: &'static str,
-}
-
-/// One source's history of a value (unix seconds).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SeenBy {
-    pub source: String,
-    pub first_seen: i64,
-    pub last_seen: i64,
-    /// False once the source stopped listing it (a list import found it gone).
-    pub listed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -106,61 +79,12 @@ impl Store {
         Ok(s)
     }
 
-    /// Exact, then prefix, then substring (case-insensitive) matches over indexed values.
-    /// Exact matches go through the index; prefix and substring matches scan the attributes
-    /// (the workbench keeps its own in-memory matcher for interactive search).
-    pub fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>> {
-        let q = query.trim();
-        if q.is_empty() || limit == 0 {
-            return Ok(Vec::new());
-        }
-        let lower = q.to_lowercase();
-        let txn = self.read()?;
-        let mut found: Vec<(String, &'static str)> = Vec::new();
-        for cand in [q, lower.as_str()] {
-            if found.iter().all(|(v, _)| v != cand) && !self.holders(&txn, cand)?.is_empty() {
-                found.push((cand.to_string(), "exact"));
-            }
-        }
-        // The `limit` smallest matching values of each kind, for a stable order.
-        let mut prefix = BTreeSet::new();
-        let mut infix = BTreeSet::new();
-        let attrs = txn.open_table(ATTRIBUTES)?;
-        for item in attrs.iter()? {
-            let (_, v) = item?;
-            let rec: AttrRec = decode("attribute", v.value())?;
-            for val in index_values(rec.type_.type_name(), &rec.value) {
-                if found.iter().any(|(f, _)| f == val) {
-                    continue;
-                }
-                let folded = val.to_lowercase();
-                let set = if folded.starts_with(&lower) {
-                    &mut prefix
-                } else if folded.contains(&lower) {
-                    &mut infix
-                } else {
-                    continue;
-                };
-                if set.len() < limit || set.last().is_some_and(|l: &String| l.as_str() > val) {
-                    set.insert(val.to_string());
-                    if set.len() > limit {
-                        set.pop_last();
-                    }
-                }
-            }
-        }
-        drop(attrs);
-        found.extend(prefix.into_iter().map(|v| (v, "prefix")));
-        found.extend(infix.into_iter().map(|v| (v, "substring")));
-        found.truncate(limit);
-        found
-            .into_iter()
-            .map(|(v, how)| self.hit(&txn, v, how))
-            .collect()
-    }
-
     /// Attribute keys and records whose indexed value is exactly `value` (hash, then verified).
-    fn holders(&self, txn: &redb::ReadTransaction, value: &str) -> Result<Vec<(u64, AttrRec)>> {
+    pub(super) fn holders(
+        &self,
+        txn: &redb::ReadTransaction,
+        value: &str,
+    ) -> Result<Vec<(u64, AttrRec)>> {
         let values = txn.open_table(VALUES)?;
         let attrs = txn.open_table(ATTRIBUTES)?;
         let mut out = Vec::new();
@@ -177,69 +101,10 @@ impl Store {
         Ok(out)
     }
 
-    fn hit(
+    pub(super) fn sources_by_id(
         &self,
         txn: &redb::ReadTransaction,
-        value: String,
-        how: &'static str,
-    ) -> Result<SearchHit> {
-        let events = txn.open_table(EVENTS)?;
-        let holders = self.holders(txn, &value)?;
-        let mut types: Vec<String> = Vec::new();
-        let mut event_ids = BTreeSet::new();
-        for (key, rec) in &holders {
-            event_ids.insert(event_of(*key));
-            let t = rec.type_.type_name();
-            if !types.iter().any(|x| x == t) {
-                types.push(t.to_string());
-            }
-        }
-        let sources = self.sources_by_id(txn)?;
-        let mut uuids = Vec::new();
-        let mut event_sources = HashMap::new();
-        for id in event_ids {
-            if let Some(e) = events.get(id)? {
-                let rec: EventRec = decode("event", e.value())?;
-                uuids.push(Uuid::from_u128(rec.uuid));
-                event_sources.insert(id, rec.source_id);
-            }
-        }
-        // Per source: earliest first listing, latest last listing, still listed anywhere.
-        let mut seen: BTreeMap<&str, SeenBy> = BTreeMap::new();
-        for (key, rec) in &holders {
-            let Some(src) = event_sources
-                .get(&event_of(*key))
-                .and_then(|id| sources.get(id))
-            else {
-                continue;
-            };
-            let (first, last) = rec.listed();
-            let listed = last.is_none();
-            let last = last.unwrap_or(src.last_import.max(first));
-            let e = seen.entry(src.name.as_str()).or_insert_with(|| SeenBy {
-                source: src.name.clone(),
-                first_seen: first,
-                last_seen: last,
-                listed,
-            });
-            e.first_seen = e.first_seen.min(first);
-            e.last_seen = e.last_seen.max(last);
-            e.listed |= listed;
-        }
-        let seen: Vec<SeenBy> = seen.into_values().collect();
-        Ok(SearchHit {
-            value,
-            type_: types.first().cloned().unwrap_or_default(),
-            types,
-            events: uuids,
-            sources: seen.iter().map(|s| s.source.clone()).collect(),
-            seen,
-            attributes: holders.len() as u64,
-            matched: how,
-        })
-    }
-
-    fn sources_by_id(&self, txn: &redb::ReadTransaction) -> Result<HashMap<u32, SourceRec>> {
+    ) -> Result<HashMap<u32, SourceRec>> {
         let t = txn.open_table(SOURCES)?;
         let mut out = HashMap::new();
         for item in t.iter()? {

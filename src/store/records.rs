@@ -292,6 +292,10 @@ impl AttrRec {
         self.flag(DELETED)
     }
 
+    pub fn no_correlation(&self) -> bool {
+        self.flag(NO_CORRELATION)
+    }
+
     /// When the source first listed the value, and last listed it (None: still listed).
     pub fn listed(&self) -> (i64, Option<i64>) {
         let e = self.extra.as_deref();

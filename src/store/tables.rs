@@ -25,6 +25,14 @@ pub const SOURCES: TableDefinition<&str, &[u8]> = TableDefinition::new("sources"
 /// bulk loads insert one sorted run; readers verify the value in the attribute record.
 /// Composite values are indexed by part.
 pub const VALUES: TableDefinition<u128, ()> = TableDefinition::new("values");
+/// Addresses of correlating IP attributes: (address in the IPv6 space, attribute key).
+pub const IPS: TableDefinition<(u128, u64), ()> = TableDefinition::new("ips");
+/// Networks of correlating CIDR attributes: (prefix length in the IPv6 space, network, key).
+pub const CIDRS: TableDefinition<(u8, u128, u64), ()> = TableDefinition::new("cidrs");
+/// Correlation exclusion patterns (MISP `%` wildcards) -> comment.
+pub const EXCLUSIONS: TableDefinition<&str, &str> = TableDefinition::new("exclusions");
+/// Sightings: (value hash, sequence) -> `SightingRec`.
+pub const SIGHTINGS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("sightings");
 /// Append-only audit log: sequence -> JSON `AuditEntry`.
 pub const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
 

@@ -3,20 +3,16 @@
 
 use std::collections::HashMap;
 
-use redb::{ReadableTable, Table, WriteTransaction};
+use redb::{ReadableTable, WriteTransaction};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::model::hash::value_hash;
-use crate::model::{Attribute, Indicator, ParsedEvent, types};
+use crate::model::{Indicator, ParsedEvent};
 
+use super::index::{self, Pending};
 use super::records::*;
 use super::tables::*;
 use super::{AuditEntry, Result, StoreError};
-
-/// Values longer than this are stored but not indexed: nobody pivots on a 2 KB blob, and
-/// long keys bloat the index.
-pub const MAX_INDEXED_VALUE: usize = 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -38,33 +34,15 @@ pub struct ListOutcome {
 
 pub struct Writer {
     txn: WriteTransaction,
-    /// Value index keys to insert at commit.
-    pending: Vec<u128>,
-}
-
-/// The values an attribute is indexed under: composite types by part (MISP correlates
-/// value1 and value2 separately, and never the port of `*|port`).
-pub fn index_values<'a>(type_name: &str, value: &'a str) -> impl Iterator<Item = &'a str> {
-    let (first, second) = if types::is_composite(type_name) {
-        match value.split_once('|') {
-            Some((a, _)) if types::is_port_composite(type_name) => (a, None),
-            Some((a, b)) => (a, Some(b)),
-            None => (value, None),
-        }
-    } else {
-        (value, None)
-    };
-    [Some(first), second]
-        .into_iter()
-        .flatten()
-        .filter(|v| !v.is_empty() && v.len() <= MAX_INDEXED_VALUE)
+    /// Index entries to insert at commit.
+    pending: Pending,
 }
 
 impl Writer {
     pub(super) fn new(txn: WriteTransaction) -> Result<Writer> {
         Ok(Writer {
             txn,
-            pending: Vec::new(),
+            pending: Pending::default(),
         })
     }
 
@@ -165,7 +143,9 @@ impl Writer {
                     .unwrap_or(now);
                 let ar = AttrRec::from_attribute(a, uuid, listed);
                 attrs.insert(key, encode(&ar)?.as_slice())?;
-                queue_index(&mut self.pending, a, key);
+                if index::eligible(&a.type_, a.deleted, a.disable_correlation) {
+                    self.pending.queue(&a.type_, &a.value, key);
+                }
             }
             rec.next_attr = pe.attributes.len() as u64;
             rec.attribute_count = pe.attributes.len() as u64;
@@ -234,18 +214,18 @@ impl Writer {
         let mut first_listed = HashMap::new();
         {
             let mut attrs = self.txn.open_table(ATTRIBUTES)?;
-            let mut values = self.txn.open_table(VALUES)?;
             let mut gone = Vec::new();
             for item in attrs.range(range.clone())? {
                 let (k, v) = item?;
                 let rec: AttrRec = decode("attribute", v.value())?;
                 gone.push((k.value(), rec));
             }
-            for (key, rec) in &gone {
-                for v in index_values(rec.type_.type_name(), &rec.value) {
-                    values.remove(index_key(value_hash(v), *key))?;
-                }
+            for (key, _) in &gone {
                 attrs.remove(*key)?;
+            }
+            drop(attrs);
+            for (key, rec) in &gone {
+                index::remove(&self.txn, rec.type_.type_name(), &rec.value, *key)?;
             }
             for (_, rec) in gone {
                 let first = rec.listed().0;
@@ -314,6 +294,7 @@ impl Writer {
         {
             let mut attrs = self.txn.open_table(ATTRIBUTES)?;
             let mut updates = Vec::new();
+            let mut gone_keys = Vec::new();
             for item in attrs.range(event_range(event_id))? {
                 let (k, v) = item?;
                 let mut rec: AttrRec = decode("attribute", v.value())?;
@@ -322,6 +303,10 @@ impl Writer {
                         present[i] = true;
                         if rec.vanished().is_some() {
                             rec.set_vanished(None);
+                            let t = rec.type_.type_name();
+                            if index::eligible(t, false, rec.no_correlation()) {
+                                self.pending.queue(t, &rec.value, k.value());
+                            }
                             updates.push((k.value(), rec));
                             out.reappeared += 1;
                         } else {
@@ -330,6 +315,11 @@ impl Writer {
                     }
                     None if rec.vanished().is_none() => {
                         rec.set_vanished(Some((now, last_listed)));
+                        gone_keys.push((
+                            k.value(),
+                            rec.type_.type_name().to_string(),
+                            rec.value.clone(),
+                        ));
                         updates.push((k.value(), rec));
                         out.vanished += 1;
                     }
@@ -339,6 +329,12 @@ impl Writer {
             for (k, rec) in updates {
                 attrs.insert(k, encode(&rec)?.as_slice())?;
             }
+            drop(attrs);
+            // Soft-deleted values leave the correlation index (MISP: deleted never correlate).
+            for (k, t, v) in &gone_keys {
+                index::remove(&self.txn, t, v, *k)?;
+            }
+            let mut attrs = self.txn.open_table(ATTRIBUTES)?;
             let mut buf = Vec::with_capacity(256);
             self.pending.reserve(items.len());
             for (i, it) in items.iter().enumerate() {
@@ -354,8 +350,8 @@ impl Writer {
                     .map_err(|e| StoreError::Corrupt(format!("encode: {e}")))?;
                 attrs.insert(key, bytes.as_slice())?;
                 buf = bytes;
-                for v in index_values(it.type_, &it.value) {
-                    self.pending.push(index_key(value_hash(v), key));
+                if index::eligible(it.type_, false, false) {
+                    self.pending.queue(it.type_, &it.value, key);
                 }
                 out.added += 1;
             }
@@ -370,6 +366,10 @@ impl Writer {
         Ok(out)
     }
 
+    pub(super) fn txn(&self) -> &WriteTransaction {
+        &self.txn
+    }
+
     pub fn audit(&mut self, entry: &AuditEntry) -> Result<()> {
         let mut log = self.txn.open_table(AUDIT)?;
         let next = log.last()?.map_or(1, |(k, _)| k.value() + 1);
@@ -382,13 +382,13 @@ impl Writer {
         if self.pending.is_empty() {
             return Ok(());
         }
-        let mut pending = std::mem::take(&mut self.pending);
-        pending.sort_unstable();
-        let mut values: Table<u128, ()> = self.txn.open_table(VALUES)?;
-        for k in pending {
-            values.insert(k, ())?;
-        }
-        Ok(())
+        self.pending.flush(&self.txn)
+    }
+
+    /// Recompute the correlation indexes from the stored attributes.
+    pub fn rebuild_index(&mut self) -> Result<u64> {
+        self.flush_index()?;
+        index::rebuild(&self.txn)
     }
 
     pub fn commit(mut self) -> Result<()> {
@@ -406,10 +406,4 @@ fn check_seq(n: u64) -> Result<()> {
         )));
     }
     Ok(())
-}
-
-fn queue_index(pending: &mut Vec<u128>, a: &Attribute, key: u64) {
-    for v in index_values(&a.type_, &a.value) {
-        pending.push(index_key(value_hash(v), key));
-    }
 }
