@@ -1,9 +1,14 @@
 //! Command-line interface: one file per subcommand, each calling the library.
 
+mod correlate;
+mod feeds;
 mod home;
 mod import;
 mod log;
+mod pivot;
+mod score;
 mod search;
+mod sighting;
 mod stats;
 
 use std::path::PathBuf;
@@ -24,6 +29,15 @@ pub struct Cli {
     /// Where the store lives (default: the XDG data directory).
     #[arg(long, global = true, env = "THREATDECK_DATA", value_name = "PATH")]
     pub data_dir: Option<PathBuf>,
+    /// MISP warninglists to flag values with (e.g. a checkout of MISP/misp-warninglists),
+    /// on top of the built-in lists.
+    #[arg(
+        long,
+        global = true,
+        env = "THREATDECK_WARNINGLISTS",
+        value_name = "DIR"
+    )]
+    pub warninglists: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -38,6 +52,16 @@ pub enum Command {
     Search(search::Args),
     /// The audit log: every change, with time, user, source and counts.
     Log(log::Args),
+    /// The correlation neighbourhood of a value: events, sources, linked values.
+    Pivot(pivot::Args),
+    /// Correlation settings: over-correlation limit, exclusions, rebuild.
+    Correlate(correlate::Args),
+    /// Record that a value was seen (or is a false positive, or expired).
+    Sighting(sighting::Args),
+    /// A value's decay score; pin or clear an analyst's score.
+    Score(score::Args),
+    /// Sources and feeds.
+    Feeds(feeds::Args),
 }
 
 /// The data directory: `--data-dir`, `THREATDECK_DATA`, or the platform data dir.
@@ -56,13 +80,35 @@ pub(crate) fn open_store(dir: &std::path::Path) -> anyhow::Result<Store> {
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let dir = data_dir(cli.data_dir)?;
+    let lists = cli.warninglists.as_deref();
     match cli.command {
         None => home::run(&dir),
         Some(Command::Import(args)) => import::run(&dir, args),
         Some(Command::Stats(args)) => stats::run(&dir, args),
-        Some(Command::Search(args)) => search::run(&dir, args),
+        Some(Command::Search(args)) => search::run(&dir, lists, args),
         Some(Command::Log(args)) => log::run(&dir, args),
+        Some(Command::Pivot(args)) => pivot::run(&dir, lists, args),
+        Some(Command::Correlate(args)) => correlate::run(&dir, args),
+        Some(Command::Sighting(args)) => sighting::run(&dir, args),
+        Some(Command::Score(args)) => score::run(&dir, args),
+        Some(Command::Feeds(args)) => feeds::run(&dir, args),
     }
+}
+
+/// The built-in warninglists plus those under `dir`; a list that fails to load is reported
+/// on stderr and the rest are used.
+pub(crate) fn warninglists(
+    dir: Option<&std::path::Path>,
+) -> crate::correlate::warninglist::Warninglists {
+    let mut lists = crate::correlate::warninglist::Warninglists::builtin();
+    if let Some(d) = dir {
+        let (more, warnings) = crate::correlate::warninglist::Warninglists::load_dir(d);
+        for w in warnings {
+            eprintln!("warning: {}", crate::safe_text::inert(&w));
+        }
+        lists.extend(more);
+    }
+    lists
 }
 
 /// Print one JSON document on stdout.

@@ -16,9 +16,15 @@ pub struct Args {
     json: bool,
 }
 
-pub fn run(dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
+pub fn run(dir: &Path, lists: Option<&Path>, args: Args) -> anyhow::Result<ExitCode> {
     let store = super::open_store(dir)?;
-    let hits = store.search(&args.query, args.limit)?;
+    let mut hits = store.search(&args.query, args.limit)?;
+    crate::correlate::annotate::search_hits(
+        &store,
+        &super::warninglists(lists),
+        &mut hits,
+        crate::model::time::now(),
+    )?;
     if args.json {
         super::print_json(&hits)?;
         return Ok(ExitCode::SUCCESS);
@@ -27,12 +33,27 @@ pub fn run(dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
         println!("no value matches {}", inert(&args.query));
     }
     for h in &hits {
+        let mut notes = vec![
+            format!("{} event(s)", h.events.len()),
+            h.matched.to_string(),
+        ];
+        if h.correlations > 0 {
+            notes.push(format!("{} links", h.correlations));
+        }
+        if h.over_correlated {
+            notes.push("over-correlated".into());
+        }
+        if let Some(s) = h.score {
+            notes.push(format!("score {s}"));
+        }
+        if !h.warninglists.is_empty() {
+            notes.push(format!("warninglists: {}", h.warninglists.join(", ")));
+        }
         println!(
-            "{}  [{}]  {} event(s)  ({})",
+            "{}  [{}]  {}",
             inert(&h.value),
             inert(&h.types.join(",")),
-            h.events.len(),
-            h.matched
+            inert(&notes.join("; "))
         );
         for s in &h.seen {
             println!(

@@ -6,6 +6,7 @@
 
 mod audit;
 mod correlation;
+mod facts;
 pub mod index;
 mod read;
 pub mod records;
@@ -20,6 +21,7 @@ use redb::{Database, ReadableDatabase, ReadableTable};
 
 pub use audit::{AuditEntry, current_user};
 pub use correlation::{DEFAULT_CORRELATION_LIMIT, Holder, Overlap, PairOverlap, SourceCoverage};
+pub use facts::ScoreFacts;
 pub use read::{EventSummary, Stats};
 pub use search::{SearchHit, SeenBy};
 pub use sighting::SightingRec;

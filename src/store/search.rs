@@ -15,7 +15,7 @@ use super::records::*;
 use super::tables::*;
 use super::{Result, Store};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SearchHit {
     pub value: String,
     /// The type of the first attribute holding the value.
@@ -32,6 +32,10 @@ pub struct SearchHit {
     pub correlations: u64,
     /// Held by more events than the correlation limit: flagged, not linked pairwise.
     pub over_correlated: bool,
+    /// Warninglists the value is on (filled by the correlation layer).
+    pub warninglists: Vec<String>,
+    /// Combined decay score across sources, 0..100 (filled by the correlation layer).
+    pub score: Option<f64>,
     pub attributes: u64,
     /// How the query matched: exact, prefix or substring.
     pub matched: &'static str,
@@ -188,6 +192,8 @@ impl Store {
                 0
             },
             over_correlated: correlating.len() as u64 > limit,
+            warninglists: Vec::new(),
+            score: None,
             attributes: holders.len() as u64,
             matched: how,
         })

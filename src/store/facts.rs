@@ -1,0 +1,94 @@
+//! What scoring needs to know about each attribute holding a value, and analyst overrides.
+
+use redb::{ReadableTable, TableDefinition};
+use serde::Serialize;
+
+use super::records::*;
+use super::tables::*;
+use super::{AuditEntry, Result, Store, current_user};
+
+/// Analyst score overrides: value -> score (f64 bits). They stick until cleared.
+pub const OVERRIDES: TableDefinition<&str, u64> = TableDefinition::new("score_overrides");
+
+/// One holder of a value, as the scorer sees it (unix seconds).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScoreFacts {
+    pub source: String,
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// Event tags first, then attribute tags (attribute tags override, as in MISP).
+    pub tags: Vec<String>,
+    pub timestamp: i64,
+    pub last_seen: Option<i64>,
+}
+
+impl Store {
+    /// Scoring facts for every correlating attribute holding `value`.
+    pub fn score_facts(&self, value: &str) -> Result<Vec<ScoreFacts>> {
+        let txn = self.read()?;
+        let holders = self.holders(&txn, value)?;
+        let events = txn.open_table(EVENTS)?;
+        let sources = self.sources_by_id(&txn)?;
+        let mut out = Vec::with_capacity(holders.len());
+        for (key, rec) in holders {
+            let Some(e) = events.get(event_of(key))? else {
+                continue;
+            };
+            let ev: EventRec = decode("event", e.value())?;
+            let attr = rec.to_attribute(ev.uuid);
+            let mut tags: Vec<String> = ev.tags.iter().map(|t| t.name.clone()).collect();
+            tags.extend(attr.tags.into_iter().map(|t| t.name));
+            out.push(ScoreFacts {
+                source: sources
+                    .get(&ev.source_id)
+                    .map(|s| s.name.clone())
+                    .unwrap_or_default(),
+                type_: attr.type_,
+                tags,
+                timestamp: attr.timestamp,
+                last_seen: attr.last_seen.map(|us| us.div_euclid(1_000_000)),
+            });
+        }
+        Ok(out)
+    }
+
+    pub fn score_override(&self, value: &str) -> Result<Option<f64>> {
+        let txn = self.read()?;
+        let t = match txn.open_table(OVERRIDES) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        Ok(t.get(value)?.map(|v| f64::from_bits(v.value())))
+    }
+
+    /// Set (`Some`) or clear (`None`) an analyst's score for `value`.
+    pub fn set_score_override(&self, value: &str, score: Option<f64>) -> Result<()> {
+        let mut w = self.writer()?;
+        {
+            let mut t = w.txn().open_table(OVERRIDES)?;
+            match score {
+                Some(s) => t.insert(value, s.to_bits())?,
+                None => t.remove(value)?,
+            };
+        }
+        let mut counts = serde_json::Map::new();
+        if let Some(s) = score {
+            counts.insert("score".into(), s.into());
+        }
+        w.audit(&AuditEntry {
+            time: crate::model::time::now(),
+            user: current_user(),
+            action: if score.is_some() {
+                "score-override"
+            } else {
+                "score-clear"
+            }
+            .into(),
+            source: None,
+            inputs: vec![value.to_string()],
+            counts,
+        })?;
+        w.commit()
+    }
+}
