@@ -153,3 +153,40 @@ fn defanged_reports_dry_run_to_refanged_indicators() {
         }
     }
 }
+
+#[test]
+fn pivot_on_a_value_in_two_event_files_lists_both_events() {
+    let Some(c) = corpus() else { return };
+    let td = Td::new();
+    let dir = c.join("misp-events-pymisp");
+    let _ = td.run(["import".as_ref(), dir.as_os_str()]);
+    // `.reloc` is a PE section name in two of PyMISP's test events.
+    let g = td.json(["pivot", ".reloc", "--json"]);
+    let events = g["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "event")
+        .count();
+    assert!(events >= 2, "{g}");
+}
+
+#[test]
+fn real_list_feeds_overlap() {
+    let Some(c) = corpus() else { return };
+    let td = Td::new();
+    for sub in ["ipsum", "maltrail"] {
+        let dir = c.join(sub);
+        let _ = td.run(["import".as_ref(), dir.as_os_str()]);
+    }
+    let o = td.json(["feeds", "overlap", "--json"]);
+    let pairs = o["pairs"].as_array().unwrap();
+    assert!(
+        pairs
+            .iter()
+            .any(|p| p["a"].as_str().unwrap().contains("ipsum")
+                != p["b"].as_str().unwrap().contains("ipsum")
+                && p["shared"].as_u64().unwrap() > 0),
+        "ipsum and maltrail share addresses: {o}"
+    );
+}
