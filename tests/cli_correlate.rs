@@ -202,3 +202,22 @@ fn feeds_overlap_between_lists() {
     );
     assert_eq!(td.stats()["correlated_values"], 2);
 }
+
+#[test]
+fn a_source_imported_without_correlation_links_nothing() {
+    let td = setup();
+    let list = td.file("noisy.txt", "shared.example\n198.51.100.20\n");
+    td.json([
+        "import".as_ref(),
+        list.as_os_str(),
+        "--no-correlation".as_ref(),
+        "--json".as_ref(),
+    ]);
+    let hit = &td.json(["search", "198.51.100.20", "--json"])[0];
+    assert_eq!(hit["attributes"], 2, "stored: {hit}");
+    assert_eq!(hit["correlations"], 0, "but not linked: {hit}");
+    assert_eq!(
+        td.json(["search", "shared.example", "--json"])[0]["correlations"],
+        2
+    );
+}

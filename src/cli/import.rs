@@ -28,6 +28,10 @@ pub struct Args {
     /// CSV delimiter: one character, or \t for tab (default: sniffed).
     #[arg(long)]
     delimiter: Option<String>,
+    /// Store the values without linking them to others (MISP's per-feed disable_correlation):
+    /// for noisy lists you keep for lookups only.
+    #[arg(long)]
+    no_correlation: bool,
     /// Parse and show what would be stored; store nothing.
     #[arg(long)]
     dry_run: bool,
@@ -58,6 +62,7 @@ pub fn run(dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
     let opts = ImportOptions {
         format: args.format,
         source: args.source.clone(),
+        no_correlation: args.no_correlation,
         csv: CsvOptions {
             columns: args.columns.clone(),
             delimiter,

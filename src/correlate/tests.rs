@@ -50,7 +50,7 @@ fn list(store: &Store, source: &str, values: &[(&'static str, &str)]) {
         .collect();
     let mut w = store.writer().unwrap();
     let mut src = w.source(source, "freetext", 1).unwrap();
-    w.merge_list(&mut src, &items, 1).unwrap();
+    w.merge_list(&mut src, &items, 1, true).unwrap();
     src.last_import = 1;
     w.save_source(&src).unwrap();
     w.commit().unwrap();

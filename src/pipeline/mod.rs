@@ -44,6 +44,8 @@ pub struct ImportOptions {
     /// Source name; default: the input's absolute path.
     pub source: Option<String>,
     pub csv: CsvOptions,
+    /// Store without linking (MISP's per-feed `disable_correlation`).
+    pub no_correlation: bool,
 }
 
 /// What happened to one input (a file, or one event file of a feed directory).
@@ -237,6 +239,13 @@ fn feed_events<'a>(
     }))
 }
 
+/// Mark every attribute of an event as not correlating.
+pub(crate) fn disable_correlation(pe: &mut ParsedEvent) {
+    pe.attributes
+        .iter_mut()
+        .for_each(|a| a.disable_correlation = true);
+}
+
 /// A directory that is not a MISP feed (no manifest.json) stands for the files in it,
 /// sorted, hidden ones skipped (one level: analysts drop a batch of reports in a folder).
 pub(crate) fn expand_dirs(paths: &[PathBuf]) -> Vec<PathBuf> {
@@ -284,11 +293,12 @@ struct ListGroup {
 pub fn import(store: &mut Store, paths: &[PathBuf], opts: &ImportOptions) -> Vec<FileReport> {
     let mut reports: Vec<FileReport> = Vec::new();
     let mut groups: Vec<ListGroup> = Vec::new();
+    let correlate = !opts.no_correlation;
     for path in &expand_dirs(paths) {
         let format = detect_format(path, opts.format);
         let source = opts.source.clone().unwrap_or_else(|| default_source(path));
         if format == Format::MispFeed {
-            reports.extend(write::feed_dir(store, path, &source));
+            reports.extend(write::feed_dir(store, path, &source, opts.no_correlation));
             continue;
         }
         let report = FileReport::new(path, format, &source);
@@ -306,7 +316,10 @@ pub fn import(store: &mut Store, paths: &[PathBuf], opts: &ImportOptions) -> Vec
             }
         };
         match parse_file(path, format, opts) {
-            Ok(Parsed::Events(events, warnings)) => {
+            Ok(Parsed::Events(mut events, warnings)) => {
+                if opts.no_correlation {
+                    events.iter_mut().for_each(disable_correlation);
+                }
                 let report = FileReport { warnings, ..report };
                 reports.push(write::events(store, path, format, &source, &events, report));
             }
@@ -329,7 +342,7 @@ pub fn import(store: &mut Store, paths: &[PathBuf], opts: &ImportOptions) -> Vec
         }
     }
     for g in groups {
-        write::list_group(store, g, &mut reports);
+        write::list_group(store, g, &mut reports, correlate);
     }
     // A big import can leave the file grown well ahead of its data; a failed compaction
     // loses nothing, the space is just not reclaimed yet.

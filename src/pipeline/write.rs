@@ -106,7 +106,12 @@ pub(super) fn events(
 }
 
 /// Merge the list files of one source into its fixed event, in one transaction.
-pub(super) fn list_group(store: &Store, group: ListGroup, reports: &mut [FileReport]) {
+pub(super) fn list_group(
+    store: &Store,
+    group: ListGroup,
+    reports: &mut [FileReport],
+    correlate: bool,
+) {
     let ListGroup {
         source,
         inputs,
@@ -152,7 +157,7 @@ pub(super) fn list_group(store: &Store, group: ListGroup, reports: &mut [FileRep
     let t = std::time::Instant::now();
     let result = (|| -> Result<_, StoreError> {
         let (mut w, mut src, now) = begin(store, &source, format)?;
-        let out = w.merge_list(&mut src, &items, now)?;
+        let out = w.merge_list(&mut src, &items, now, correlate)?;
         phase("write", t);
         let counts = FileReport {
             attributes: out.added + out.reappeared,
@@ -180,13 +185,21 @@ pub(super) fn list_group(store: &Store, group: ListGroup, reports: &mut [FileRep
     }
 }
 
-pub(super) fn feed_dir(store: &Store, dir: &Path, source: &str) -> Vec<FileReport> {
+pub(super) fn feed_dir(
+    store: &Store,
+    dir: &Path,
+    source: &str,
+    no_correlation: bool,
+) -> Vec<FileReport> {
     let mut reports = Vec::new();
     let mut total = FileReport::new(dir, Format::MispFeed, source);
     let result = (|| -> Result<(), StoreError> {
         let (mut w, src, now) = begin(store, source, Format::MispFeed)?;
         for (mut report, event) in feed_events(dir, source) {
-            if let Some(pe) = event {
+            if let Some(mut pe) = event {
+                if no_correlation {
+                    super::disable_correlation(&mut pe);
+                }
                 let outcome = w.put_event(&pe, &src, now)?;
                 count_event(&mut report, outcome, &pe);
                 count_event(&mut total, outcome, &pe);

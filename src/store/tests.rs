@@ -149,7 +149,7 @@ fn list_merge_adds_vanishes_and_brings_back() {
     let merge = |items: Vec<Indicator>, now: i64| {
         let mut w = store.writer().unwrap();
         let mut src = w.source("list", "freetext", now).unwrap();
-        let out = w.merge_list(&mut src, &items, now).unwrap();
+        let out = w.merge_list(&mut src, &items, now, true).unwrap();
         src.last_import = now;
         w.save_source(&src).unwrap();
         w.commit().unwrap();

@@ -251,11 +251,14 @@ impl Writer {
     /// delta_merge: new values are added, values no longer listed are soft-deleted with the
     /// time they vanished, values listed again come back. `items` must be normalised and
     /// unique by value.
+    /// With `correlate` false the values are stored with correlation disabled (MISP's
+    /// per-feed `disable_correlation`).
     pub fn merge_list(
         &mut self,
         source: &mut SourceRec,
         items: &[Indicator],
         now: i64,
+        correlate: bool,
     ) -> Result<ListOutcome> {
         let mut out = ListOutcome::default();
         let (event_id, mut ev) = match source.fixed_event {
@@ -345,12 +348,15 @@ impl Writer {
                 let key = child_key(event_id, ev.next_attr);
                 ev.next_attr += 1;
                 buf.clear();
-                let rec = AttrRec::from_indicator(it, now);
+                let mut rec = AttrRec::from_indicator(it, now);
+                if !correlate {
+                    rec.flags |= NO_CORRELATION;
+                }
                 let bytes = postcard::to_extend(&rec, std::mem::take(&mut buf))
                     .map_err(|e| StoreError::Corrupt(format!("encode: {e}")))?;
                 attrs.insert(key, bytes.as_slice())?;
                 buf = bytes;
-                if index::eligible(it.type_, false, false) {
+                if index::eligible(it.type_, false, !correlate) {
                     self.pending.queue(it.type_, &it.value, key);
                 }
                 out.added += 1;
