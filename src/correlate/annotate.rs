@@ -81,7 +81,10 @@ pub fn graph(store: &Store, lists: &Warninglists, g: &mut Graph, now: i64) -> Re
     for n in g.nodes.iter_mut().filter(|n| n.kind == "value") {
         let types: Vec<String> = n.type_.iter().cloned().collect();
         n.warninglists = flags(lists, &types, &n.label);
-        n.score = value_score(store, &n.label, now)?;
+        // A hub's score would read every one of its holders; hubs are flagged instead.
+        if !n.over_correlated {
+            n.score = value_score(store, &n.label, now)?;
+        }
     }
     Ok(())
 }

@@ -165,18 +165,29 @@ impl Walk<'_> {
             self.graph.nodes[me].excluded = true;
             return Ok(());
         }
-        let holders = self.store.value_holders(value)?;
+        // Count first: a hub is flagged from its index keys without reading its records.
+        let n = self.store.value_event_count(value)?;
+        self.graph.nodes[me].events = Some(n);
+        let holders = if n > self.limit {
+            Vec::new()
+        } else {
+            self.store.value_holders(value)?
+        };
         let mut by_event: Vec<(uuid::Uuid, &Holder)> = Vec::new();
         for h in &holders {
             if !by_event.iter().any(|(e, _)| *e == h.event) {
                 by_event.push((h.event, h));
             }
         }
-        let n = by_event.len() as u64;
-        self.graph.nodes[me].events = Some(n);
         if self.graph.nodes[me].type_.is_none() {
             self.graph.nodes[me].type_ = holders.first().map(|h| h.type_.clone());
         }
+        let n = if n > self.limit {
+            n
+        } else {
+            by_event.len() as u64
+        };
+        self.graph.nodes[me].events = Some(n);
         if n > self.limit {
             // A hub: flagged and counted, never linked pairwise (MISP over-correlation).
             self.graph.nodes[me].over_correlated = true;

@@ -347,7 +347,8 @@ pub fn import(store: &mut Store, paths: &[PathBuf], opts: &ImportOptions) -> Vec
     // A big import can leave the file grown well ahead of its data; a failed compaction
     // loses nothing, the space is just not reclaimed yet.
     let t = std::time::Instant::now();
-    if let Err(e) = store.compact_if_worthwhile()
+    let written = reports.iter().map(|r| r.attributes).sum();
+    if let Err(e) = store.compact_if_worthwhile(written)
         && let Some(last) = reports.last_mut()
     {
         last.warnings.push(format!("store not compacted: {e}"));

@@ -84,6 +84,25 @@ impl Store {
         self.describe(&txn, &keys)
     }
 
+    /// How many events hold `value`, from index keys alone (no record is read): cheap even
+    /// for a hub held by a million attributes. Counts by hash, so a 64-bit collision would
+    /// add to it; [`Store::value_holders`] verifies values.
+    pub fn value_event_count(&self, value: &str) -> Result<u64> {
+        let txn = self.read()?;
+        let values = txn.open_table(VALUES)?;
+        let mut n = 0;
+        let mut last = None;
+        for item in values.range(hash_range(crate::model::hash::value_hash(value)))? {
+            let (_, key) = split_index_key(item?.0.value());
+            let ev = event_of(key);
+            if last != Some(ev) {
+                n += 1;
+                last = Some(ev);
+            }
+        }
+        Ok(n)
+    }
+
     /// Correlating attributes whose CIDR contains the address `ip` (one lookup per prefix
     /// length in use, never a scan).
     pub fn cidrs_containing(&self, ip: &str) -> Result<Vec<Holder>> {

@@ -173,11 +173,20 @@ impl Store {
         Ok(file.saturating_sub(used) + st.fragmented_bytes())
     }
 
-    /// Compact when more than a quarter of a store bigger than 16 MiB is slack; a big import
-    /// leaves the file grown ahead of its data. Returns whether it compacted.
-    pub fn compact_if_worthwhile(&mut self) -> Result<bool> {
+    /// Compact after an import that wrote `written` attributes, when that was at least a
+    /// quarter of the store and more than a quarter of a file over 16 MiB is slack: a big
+    /// import leaves the file grown ahead of its data. A small import into a big store is
+    /// not worth rewriting the whole file for. Returns whether it compacted.
+    pub fn compact_if_worthwhile(&mut self, written: u64) -> Result<bool> {
+        let attributes = {
+            let txn = self.read()?;
+            redb::ReadableTableMetadata::len(&txn.open_table(ATTRIBUTES)?)?
+        };
         let file = std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0);
-        if file < (16 << 20) || self.slack_bytes()? * 4 < file {
+        if written.saturating_mul(4) < attributes
+            || file < (16 << 20)
+            || self.slack_bytes()? * 4 < file
+        {
             return Ok(false);
         }
         self.compact()?;
