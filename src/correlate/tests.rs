@@ -402,3 +402,35 @@ fn rebuild_gives_exactly_the_incremental_index() {
         assert_eq!(s.index_snapshot().unwrap(), incremental, "seed {seed}");
     }
 }
+
+#[test]
+fn each_batch_reports_which_values_changed() {
+    let (_d, s) = store();
+    let items = |vals: &[&str]| -> Vec<Indicator> {
+        vals.iter()
+            .map(|v| Indicator {
+                type_: "domain",
+                category: "Network activity",
+                value: v.to_string(),
+                to_ids: true,
+                comment: String::new(),
+                original: None,
+            })
+            .collect()
+    };
+    let mut w = s.writer().unwrap();
+    let mut src = w.source("l", "freetext", 1).unwrap();
+    w.merge_list(&mut src, &items(&["a.example", "b.example"]), 1, true)
+        .unwrap();
+    w.save_source(&src).unwrap();
+    let c = w.commit().unwrap();
+    assert_eq!((c.linked.len(), c.unlinked.len()), (2, 0));
+    let mut w = s.writer().unwrap();
+    let mut src = w.source("l", "freetext", 2).unwrap();
+    w.merge_list(&mut src, &items(&["b.example", "c.example"]), 2, true)
+        .unwrap();
+    let c = w.commit().unwrap();
+    assert_eq!(c.linked, ["c.example"]);
+    assert_eq!(c.unlinked, ["a.example"]);
+    assert_eq!((c.linked_total, c.unlinked_total), (1, 1));
+}

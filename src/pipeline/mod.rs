@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::ingest::{self, Format, ParseError, csv::CsvOptions};
 use crate::model::normalize::normalize;
 use crate::model::{Attribute, Indicator, ParsedEvent};
-use crate::store::{ListOutcome, Store, StoreError};
+use crate::store::{Changes, ListOutcome, Store, StoreError};
 
 pub use preview::{PreviewRow, preview};
 
@@ -65,6 +65,12 @@ pub struct FileReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub list: Option<ListOutcome>,
     pub warnings: Vec<String>,
+    /// Values that gained (`linked`) or lost correlation entries in this input's batch.
+    pub linked: u64,
+    pub unlinked: u64,
+    /// The values themselves (capped), for views that refresh what changed.
+    #[serde(skip)]
+    pub changes: Changes,
 }
 
 impl FileReport {
@@ -76,6 +82,13 @@ impl FileReport {
             source: source.to_string(),
             ..Default::default()
         }
+    }
+
+    fn with_changes(mut self, changes: Changes) -> Self {
+        self.linked = changes.linked_total;
+        self.unlinked = changes.unlinked_total;
+        self.changes = changes;
+        self
     }
 
     fn failed(mut self, error: String) -> Self {

@@ -7,7 +7,7 @@ use crate::ingest::Format;
 use crate::model::time;
 use crate::model::{Indicator, ParsedEvent};
 use crate::store::records::SourceRec;
-use crate::store::{AuditEntry, EventOutcome, Store, StoreError, Writer, current_user};
+use crate::store::{AuditEntry, Changes, EventOutcome, Store, StoreError, Writer, current_user};
 
 use super::{FileReport, ImportError, ListGroup, feed_events, normalize_list, phase};
 
@@ -28,7 +28,7 @@ fn finish(
     now: i64,
     inputs: Vec<String>,
     counts: &FileReport,
-) -> Result<(), StoreError> {
+) -> Result<Changes, StoreError> {
     src.last_import = now;
     src.imports += 1;
     w.save_source(&src)?;
@@ -78,7 +78,7 @@ pub(super) fn events(
     events: &[ParsedEvent],
     mut report: FileReport,
 ) -> FileReport {
-    let result = (|| -> Result<(), StoreError> {
+    let result = (|| -> Result<Changes, StoreError> {
         let (mut w, src, now) = begin(store, source, format)?;
         for pe in events {
             let outcome = w.put_event(pe, &src, now)?;
@@ -87,7 +87,7 @@ pub(super) fn events(
         finish(w, src, now, vec![path.display().to_string()], &report)
     })();
     match result {
-        Ok(()) => report,
+        Ok(changes) => report.with_changes(changes),
         Err(error) => {
             let e = ImportError::Store {
                 path: path.display().to_string(),
@@ -164,14 +164,15 @@ pub(super) fn list_group(
             list: Some(out),
             ..Default::default()
         };
-        finish(w, src, now, paths, &counts)?;
+        let changes = finish(w, src, now, paths, &counts)?;
         phase("commit", t);
-        Ok(out)
+        Ok((out, changes))
     })();
     match result {
-        Ok(out) => {
+        Ok((out, changes)) => {
             reports[first].attributes = out.added + out.reappeared;
             reports[first].list = Some(out);
+            reports[first] = std::mem::take(&mut reports[first]).with_changes(changes);
         }
         Err(error) => {
             let e = ImportError::Store {
@@ -195,6 +196,7 @@ pub(super) fn feed_dir(
     let mut total = FileReport::new(dir, Format::MispFeed, source);
     let result = (|| -> Result<(), StoreError> {
         let (mut w, src, now) = begin(store, source, Format::MispFeed)?;
+        let reports = &mut reports;
         for (mut report, event) in feed_events(dir, source) {
             if let Some(mut pe) = event {
                 if no_correlation {
@@ -210,7 +212,12 @@ pub(super) fn feed_dir(
             // Nothing usable: leave the source untouched (no import recorded).
             return Ok(());
         }
-        finish(w, src, now, vec![dir.display().to_string()], &total)
+        // The directory is one batch: its changes go on its last report.
+        let changes = finish(w, src, now, vec![dir.display().to_string()], &total)?;
+        if let Some(last) = reports.last_mut() {
+            *last = std::mem::take(last).with_changes(changes);
+        }
+        Ok(())
     })();
     if let Err(e) = result {
         // The transaction was dropped: nothing from this directory is stored.

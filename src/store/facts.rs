@@ -89,6 +89,6 @@ impl Store {
             inputs: vec![value.to_string()],
             counts,
         })?;
-        w.commit()
+        w.commit().map(|_| ())
     }
 }

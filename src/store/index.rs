@@ -39,6 +39,42 @@ pub fn eligible(type_name: &str, deleted: bool, no_correlation: bool) -> bool {
     !deleted && !no_correlation && types::correlates(type_name)
 }
 
+/// Most values a batch reports by name; the totals count them all.
+pub const MAX_CHANGED_VALUES: usize = 10_000;
+
+/// Which values gained or lost correlation entries in one committed batch, so views can
+/// refresh only what changed (the totals are exact, the lists capped).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Changes {
+    pub linked: Vec<String>,
+    pub unlinked: Vec<String>,
+    pub linked_total: u64,
+    pub unlinked_total: u64,
+    #[serde(skip)]
+    seen: std::collections::HashSet<(bool, String)>,
+}
+
+impl Changes {
+    /// Note the indexed values of an attribute as gained (`linked`) or lost.
+    pub fn note(&mut self, linked: bool, type_name: &str, value: &str) {
+        for v in index_values(type_name, value) {
+            if linked {
+                self.linked_total += 1;
+            } else {
+                self.unlinked_total += 1;
+            }
+            let list = if linked {
+                &mut self.linked
+            } else {
+                &mut self.unlinked
+            };
+            if list.len() < MAX_CHANGED_VALUES && self.seen.insert((linked, v.to_string())) {
+                list.push(v.to_string());
+            }
+        }
+    }
+}
+
 /// Index entries waiting for the end of the batch, inserted sorted (redb loads sorted keys
 /// about twice as fast, into half the pages).
 #[derive(Default)]

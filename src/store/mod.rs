@@ -22,6 +22,7 @@ use redb::{Database, ReadableDatabase, ReadableTable};
 pub use audit::{AuditEntry, current_user};
 pub use correlation::{DEFAULT_CORRELATION_LIMIT, Holder, Overlap, PairOverlap, SourceCoverage};
 pub use facts::ScoreFacts;
+pub use index::Changes;
 pub use read::{EventSummary, Stats};
 pub use search::{SearchHit, SeenBy};
 pub use sighting::SightingRec;

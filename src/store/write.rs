@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::model::{Indicator, ParsedEvent};
 
-use super::index::{self, Pending};
+use super::index::{self, Changes, Pending};
 use super::records::*;
 use super::tables::*;
 use super::{AuditEntry, Result, StoreError};
@@ -36,6 +36,7 @@ pub struct Writer {
     txn: WriteTransaction,
     /// Index entries to insert at commit.
     pending: Pending,
+    changes: Changes,
 }
 
 impl Writer {
@@ -43,6 +44,7 @@ impl Writer {
         Ok(Writer {
             txn,
             pending: Pending::default(),
+            changes: Changes::default(),
         })
     }
 
@@ -144,7 +146,13 @@ impl Writer {
                 let ar = AttrRec::from_attribute(a, uuid, listed);
                 attrs.insert(key, encode(&ar)?.as_slice())?;
                 if index::eligible(&a.type_, a.deleted, a.disable_correlation) {
-                    self.pending.queue(&a.type_, &a.value, key);
+                    link(
+                        &mut self.pending,
+                        &mut self.changes,
+                        &a.type_,
+                        &a.value,
+                        key,
+                    );
                 }
             }
             rec.next_attr = pe.attributes.len() as u64;
@@ -225,7 +233,7 @@ impl Writer {
             }
             drop(attrs);
             for (key, rec) in &gone {
-                index::remove(&self.txn, rec.type_.type_name(), &rec.value, *key)?;
+                self.unlink(rec.type_.type_name(), &rec.value, *key)?;
             }
             for (_, rec) in gone {
                 let first = rec.listed().0;
@@ -308,7 +316,13 @@ impl Writer {
                             rec.set_vanished(None);
                             let t = rec.type_.type_name();
                             if index::eligible(t, false, rec.no_correlation()) {
-                                self.pending.queue(t, &rec.value, k.value());
+                                link(
+                                    &mut self.pending,
+                                    &mut self.changes,
+                                    t,
+                                    &rec.value,
+                                    k.value(),
+                                );
                             }
                             updates.push((k.value(), rec));
                             out.reappeared += 1;
@@ -335,7 +349,7 @@ impl Writer {
             drop(attrs);
             // Soft-deleted values leave the correlation index (MISP: deleted never correlate).
             for (k, t, v) in &gone_keys {
-                index::remove(&self.txn, t, v, *k)?;
+                self.unlink(t, v, *k)?;
             }
             let mut attrs = self.txn.open_table(ATTRIBUTES)?;
             let mut buf = Vec::with_capacity(256);
@@ -357,7 +371,13 @@ impl Writer {
                 attrs.insert(key, bytes.as_slice())?;
                 buf = bytes;
                 if index::eligible(it.type_, false, !correlate) {
-                    self.pending.queue(it.type_, &it.value, key);
+                    link(
+                        &mut self.pending,
+                        &mut self.changes,
+                        it.type_,
+                        &it.value,
+                        key,
+                    );
                 }
                 out.added += 1;
             }
@@ -397,11 +417,24 @@ impl Writer {
         index::rebuild(&self.txn)
     }
 
-    pub fn commit(mut self) -> Result<()> {
-        self.flush_index()?;
-        self.txn.commit()?;
+    fn unlink(&mut self, type_name: &str, value: &str, key: u64) -> Result<()> {
+        index::remove(&self.txn, type_name, value, key)?;
+        self.changes.note(false, type_name, value);
         Ok(())
     }
+
+    /// Commit the batch; returns which values gained or lost correlation entries.
+    pub fn commit(mut self) -> Result<Changes> {
+        self.flush_index()?;
+        self.txn.commit()?;
+        Ok(self.changes)
+    }
+}
+
+/// Queue an attribute's index entries and note its values as changed.
+fn link(pending: &mut Pending, changes: &mut Changes, type_name: &str, value: &str, key: u64) {
+    pending.queue(type_name, value, key);
+    changes.note(true, type_name, value);
 }
 
 /// Attributes, objects and references of one event are numbered below 2^32.
