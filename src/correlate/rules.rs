@@ -4,20 +4,7 @@
 /// not expanded pair by pair (MISP's code default).
 pub const DEFAULT_CORRELATION_LIMIT: u64 = 20;
 
-/// MISP correlation exclusion patterns: `%x%` contains, `x%` starts with, `%x` ends with,
-/// otherwise exact (case-sensitive, as in MISP).
-pub fn excluded(patterns: &[String], value: &str) -> bool {
-    patterns.iter().any(|p| {
-        let (starts, ends) = (p.starts_with('%'), p.ends_with('%') && p.len() > 1);
-        let core = p.trim_start_matches('%').trim_end_matches('%');
-        match (starts, ends) {
-            (true, true) => value.contains(core),
-            (false, true) => value.starts_with(core),
-            (true, false) => value.ends_with(core),
-            (false, false) => value == p,
-        }
-    })
-}
+pub use crate::model::exclusion::excluded;
 
 /// The host of a URL (`http://Host:8080/x` -> `host`), when it has one.
 pub fn url_host(url: &str) -> Option<String> {
@@ -49,23 +36,6 @@ pub fn parent_domain(host: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn exclusion_wildcards() {
-        let p = vec![
-            "%google%".to_string(),
-            "10.%".to_string(),
-            "%.local".to_string(),
-            "exact".to_string(),
-        ];
-        assert!(excluded(&p, "www.google.com"));
-        assert!(excluded(&p, "10.1.2.3"));
-        assert!(excluded(&p, "printer.local"));
-        assert!(excluded(&p, "exact"));
-        assert!(!excluded(&p, "exactly"));
-        assert!(!excluded(&p, "110.1.2.3"));
-        assert!(!excluded(&[], "x"));
-    }
 
     #[test]
     fn url_hosts() {

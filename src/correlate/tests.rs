@@ -434,3 +434,29 @@ fn each_batch_reports_which_values_changed() {
     assert_eq!(c.unlinked, ["a.example"]);
     assert_eq!((c.linked_total, c.unlinked_total), (1, 1));
 }
+
+#[test]
+fn stats_count_correlated_excluded_and_over_correlated_values() {
+    let (_d, s) = store();
+    for i in 1..=3u128 {
+        put(
+            &s,
+            "f",
+            i,
+            vec![
+                attr("domain", "hub.example"),
+                attr("domain", "pair.example"),
+                attr("domain", "lab.internal"),
+            ],
+        );
+    }
+    let st = s.stats().unwrap();
+    assert_eq!(
+        (st.values, st.correlated_values, st.over_correlated_values),
+        (3, 3, 0)
+    );
+    s.set_correlation_limit(2).unwrap();
+    s.set_exclusion("%.internal", Some("lab")).unwrap();
+    let st = s.stats().unwrap();
+    assert_eq!((st.correlated_values, st.over_correlated_values), (2, 2));
+}

@@ -1,6 +1,7 @@
 //! The MISP-compatible data model: events, attributes, objects, tags, sightings, sources.
 
 mod entities;
+pub mod exclusion;
 pub mod hash;
 pub mod ip;
 pub mod normalize;

@@ -20,10 +20,12 @@ pub struct Stats {
     /// Stored attributes, object attributes and soft-deleted ones included.
     pub attributes: u64,
     pub deleted_attributes: u64,
-    /// Distinct indexed values.
+    /// Distinct values in the correlation index.
     pub values: u64,
-    /// Values held by attributes of two or more events.
+    /// Values held by attributes of two or more events (excluded values not counted).
     pub correlated_values: u64,
+    /// Of those, values in more events than the correlation limit (flagged, not linked).
+    pub over_correlated_values: u64,
     /// Configured feeds (the feed catalog is a later issue; sources below are what was imported).
     pub feeds: u64,
     pub sources: u64,
@@ -55,23 +57,54 @@ impl Store {
             store_bytes: std::fs::metadata(self.path()).map(|m| m.len()).unwrap_or(0),
             ..Stats::default()
         };
-        // One pass over the sorted index: distinct values, and those spanning 2+ events.
+        // One pass over the sorted index, grouped by value: distinct values, those held by
+        // two or more events (unless excluded), and hubs over the correlation limit.
+        let exclusions: Vec<String> = self.exclusions()?.into_iter().map(|(p, _)| p).collect();
+        let limit = self.correlation_limit()?;
+        let attrs = txn.open_table(ATTRIBUTES)?;
         let values = txn.open_table(VALUES)?;
-        let mut current: Option<(u64, u64, bool)> = None;
+        // (hash, first attribute key, events seen, last event)
+        let mut group: Option<(u64, u64, u64, u64)> = None;
+        let close = |g: Option<(u64, u64, u64, u64)>, s: &mut Stats| -> Result<()> {
+            let Some((hash, first_key, events, _)) = g else {
+                return Ok(());
+            };
+            s.values += 1;
+            if events < 2 {
+                return Ok(());
+            }
+            if !exclusions.is_empty()
+                && let Some(a) = attrs.get(first_key)?
+            {
+                let rec: AttrRec = decode("attribute", a.value())?;
+                let excluded = index_values(rec.type_.type_name(), &rec.value).any(|v| {
+                    value_hash(v) == hash && crate::model::exclusion::excluded(&exclusions, v)
+                });
+                if excluded {
+                    return Ok(());
+                }
+            }
+            s.correlated_values += 1;
+            s.over_correlated_values += u64::from(events > limit);
+            Ok(())
+        };
         for item in values.iter()? {
-            let (k, _) = item?;
-            let (hash, key) = split_index_key(k.value());
+            let (hash, key) = split_index_key(item?.0.value());
             let ev = event_of(key);
-            match &mut current {
-                Some((h, first_ev, multi)) if *h == hash => *multi |= *first_ev != ev,
+            match &mut group {
+                Some((h, _, events, last)) if *h == hash => {
+                    if *last != ev {
+                        *events += 1;
+                        *last = ev;
+                    }
+                }
                 _ => {
-                    s.correlated_values += u64::from(matches!(current, Some((_, _, true))));
-                    s.values += 1;
-                    current = Some((hash, ev, false));
+                    close(group.take(), &mut s)?;
+                    group = Some((hash, key, 1, ev));
                 }
             }
         }
-        s.correlated_values += u64::from(matches!(current, Some((_, _, true))));
+        close(group.take(), &mut s)?;
         for item in txn.open_table(EVENTS)?.iter()? {
             let (_, v) = item?;
             s.deleted_attributes += decode::<EventRec>("event", v.value())?.deleted_count;

@@ -43,6 +43,9 @@ pub(crate) struct RawEvent {
     galaxies: List<RawGalaxy>,
     #[serde(default, deserialize_with = "de::lenient_uuid")]
     extends_uuid: Option<Uuid>,
+    /// MISP: none of the event's attributes correlate.
+    #[serde(default, deserialize_with = "de::boolean")]
+    disable_correlation: Option<bool>,
     #[serde(rename = "Attribute", default)]
     attributes: Option<List<RawAttribute>>,
     #[serde(rename = "Object", default)]
@@ -298,6 +301,11 @@ impl RawEvent {
         }
         for (i, o) in self.objects.unwrap_or_default().0.into_iter().enumerate() {
             o.push_into(&mut out, i, timestamp);
+        }
+        if self.disable_correlation == Some(true) {
+            out.attributes
+                .iter_mut()
+                .for_each(|a| a.disable_correlation = true);
         }
         Ok(out)
     }

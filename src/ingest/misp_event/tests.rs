@@ -402,3 +402,15 @@ fn a_tower_of_wrappers_is_refused_not_overflowed() {
     let ok = format!("{{\"response\": [{{\"Event\": {{\"uuid\": \"{EV}\", \"info\": \"x\"}}}}]}}");
     assert_eq!(parse(ok.as_bytes()).unwrap().len(), 1);
 }
+
+#[test]
+fn event_level_disable_correlation_reaches_every_attribute() {
+    let doc = format!(
+        "{{\"Event\": {{\"uuid\": \"{EV}\", \"info\": \"x\", \"disable_correlation\": \"1\",
+          \"Attribute\": [{{\"type\": \"ip-dst\", \"value\": \"1.2.3.4\"}}],
+          \"Object\": [{{\"name\": \"file\", \"Attribute\": [{{\"type\": \"md5\", \"value\": \"ab\"}}]}}]}}}}"
+    );
+    let ev = &parse(doc.as_bytes()).unwrap()[0];
+    assert_eq!(ev.attributes.len(), 2);
+    assert!(ev.attributes.iter().all(|a| a.disable_correlation));
+}
