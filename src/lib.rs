@@ -4,6 +4,7 @@
 //! <- `pipeline` (parse -> normalise -> write) <- `cli`.
 
 pub mod cli;
+pub mod config;
 pub mod correlate;
 pub mod ingest;
 pub mod model;

@@ -221,3 +221,35 @@ fn a_source_imported_without_correlation_links_nothing() {
         2
     );
 }
+
+#[test]
+fn warninglists_directory_from_config_toml() {
+    let td = setup();
+    td.file(
+        "wl/mine/list.json",
+        r#"{"name": "From config", "version": 1, "description": "x", "type": "string",
+        "list": ["shared.example"], "matching_attributes": []}"#,
+    );
+    td.file(
+        "xdg/threatdeck/config.toml",
+        "warninglists = \"../../wl\"\n",
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_threatdeck"))
+        .env("XDG_CONFIG_HOME", td.dir.path().join("xdg"))
+        .env_remove("THREATDECK_WARNINGLISTS")
+        .arg("--data-dir")
+        .arg(td.data())
+        .args(["search", "shared.example", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let hits: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        hits[0]["warninglists"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l == "From config"),
+        "{hits}"
+    );
+}

@@ -80,7 +80,12 @@ pub(crate) fn open_store(dir: &std::path::Path) -> anyhow::Result<Store> {
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let dir = data_dir(cli.data_dir)?;
-    let lists = cli.warninglists.as_deref();
+    // The flag (or its variable) wins over config.toml.
+    let cfg = match (&cli.warninglists, crate::config::default_path()) {
+        (None, Some(path)) => crate::config::load(&path)?,
+        _ => crate::config::Config::default(),
+    };
+    let lists = cli.warninglists.as_deref().or(cfg.warninglists.as_deref());
     match cli.command {
         None => home::run(&dir),
         Some(Command::Import(args)) => import::run(&dir, args),
