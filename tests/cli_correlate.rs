@@ -253,3 +253,19 @@ fn warninglists_directory_from_config_toml() {
         "{hits}"
     );
 }
+
+#[test]
+fn typed_values_are_canonicalised_like_imports() {
+    let td = setup();
+    let g = td.json(["pivot", "Shared.EXAMPLE", "--json"]);
+    assert_eq!(g["root"], "value:shared.example");
+    assert!(
+        g["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["kind"] == "event")
+    );
+    let s = td.json(["sighting", "198.51.100[.]20:443", "--json"]);
+    assert_eq!(s["value"], "198.51.100.20");
+}

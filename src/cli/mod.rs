@@ -116,6 +116,32 @@ pub(crate) fn warninglists(
     lists
 }
 
+/// A value an analyst typed, as the store holds it: refanged, typed the way the importer
+/// would type it, normalised (`Evil.COM` -> `evil.com`, `1.2.3[.]4:80` -> `1.2.3.4`).
+pub(crate) fn canonical(value: &str) -> String {
+    let v = value.trim();
+    let Some(r) = crate::ingest::freetext::resolve(v) else {
+        return v.to_string();
+    };
+    let n = crate::model::normalize::normalize(r.type_, &r.value).into_owned();
+    match n.split_once('|') {
+        // The port half never correlates: pivot on the address.
+        Some((addr, _)) if crate::model::types::is_port_composite(r.type_) => addr.to_string(),
+        _ => n,
+    }
+}
+
+/// [`canonical`], or its lower-case form when only that is stored (`Evil.EXAMPLE` types as a
+/// filename, whose case is kept, but the store may hold the domain).
+pub(crate) fn stored_form(store: &Store, value: &str) -> anyhow::Result<String> {
+    let c = canonical(value);
+    let lower = c.to_lowercase();
+    if lower != c && !store.holds(&c)? && store.holds(&lower)? {
+        return Ok(lower);
+    }
+    Ok(c)
+}
+
 /// Print one JSON document on stdout.
 pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     let text = serde_json::to_string_pretty(value)?;

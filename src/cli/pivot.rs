@@ -27,7 +27,7 @@ pub fn run(dir: &Path, lists: Option<&Path>, args: Args) -> anyhow::Result<ExitC
         fanout: args.fanout.max(1),
         ..PivotOptions::default()
     };
-    let mut g = pivot(&store, args.value.trim(), opts)?;
+    let mut g = pivot(&store, &super::stored_form(&store, &args.value)?, opts)?;
     annotate::graph(
         &store,
         &super::warninglists(lists),

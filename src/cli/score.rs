@@ -30,7 +30,8 @@ struct Out<'a> {
 
 pub fn run(dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
     let store = super::open_store(dir)?;
-    let value = args.value.trim();
+    let value = super::stored_form(&store, &args.value)?;
+    let value = value.as_str();
     if let Some(s) = args.set {
         if !(0.0..=100.0).contains(&s) {
             anyhow::bail!("--set takes a score from 0 to 100");

@@ -33,7 +33,8 @@ pub fn run(dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
         Kind::FalsePositive => SightingType::FalsePositive,
         Kind::Expiration => SightingType::Expiration,
     };
-    let value = args.value.trim();
+    let value = super::stored_form(&store, &args.value)?;
+    let value = value.as_str();
     let rec = store.add_sighting(value, kind, &args.source, crate::model::time::now())?;
     if args.json {
         super::print_json(&rec)?;

@@ -81,8 +81,9 @@ pub fn graph(store: &Store, lists: &Warninglists, g: &mut Graph, now: i64) -> Re
     for n in g.nodes.iter_mut().filter(|n| n.kind == "value") {
         let types: Vec<String> = n.type_.iter().cloned().collect();
         n.warninglists = flags(lists, &types, &n.label);
-        // A hub's score would read every one of its holders; hubs are flagged instead.
-        if !n.over_correlated {
+        // A hub's score would read every one of its holders; hubs are flagged instead, and
+        // excluded or unexpanded values are not scored either.
+        if n.events.is_some() && !n.over_correlated && !n.excluded {
             n.score = value_score(store, &n.label, now)?;
         }
     }

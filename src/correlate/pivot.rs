@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 
 use serde::Serialize;
 
-use crate::model::ip::{cidr_key, ip_key};
+use crate::model::ip::{cidr_key, ip_key, ip_part};
 use crate::store::{Holder, Result, Store};
 
 use super::rules::{excluded, parent_domain, url_host};
@@ -156,77 +156,79 @@ impl Walk<'_> {
         }
     }
 
+    fn left_out(&mut self, node: &str, n: u64) {
+        if let Some(&i) = self.index.get(node) {
+            self.graph.nodes[i].left_out += n;
+        }
+    }
+
     fn expand(&mut self, value: &str, depth: u32) -> Result<()> {
         let vid = value_id(value);
         let Some(me) = self.index.get(&vid).copied() else {
             return Ok(());
         };
-        if excluded(&self.exclusions, value) {
-            self.graph.nodes[me].excluded = true;
-            return Ok(());
-        }
-        // Count first: a hub is flagged from its index keys without reading its records.
+        // Count first, from index keys: hubs, exclusions and leaves read at most one record.
         let n = self.store.value_event_count(value)?;
         self.graph.nodes[me].events = Some(n);
-        let holders = if n > self.limit {
-            Vec::new()
-        } else {
-            self.store.value_holders(value)?
-        };
-        let mut by_event: Vec<(uuid::Uuid, &Holder)> = Vec::new();
+        let excluded = excluded(&self.exclusions, value);
+        let hub = n > self.limit;
+        if excluded || hub || depth >= self.opts.depth {
+            if self.graph.nodes[me].type_.is_none() {
+                self.graph.nodes[me].type_ = self.store.value_type(value)?;
+            }
+            if excluded {
+                self.graph.nodes[me].excluded = true;
+            } else if hub {
+                // Flagged and counted, never linked pairwise (MISP over-correlation).
+                self.graph.nodes[me].over_correlated = true;
+                self.graph.nodes[me].left_out += n;
+            }
+            return Ok(());
+        }
+        let holders = self.store.value_holders(value)?;
+        // Holders come in key order, so one event's holders are adjacent.
+        let mut by_event: Vec<&Holder> = Vec::new();
         for h in &holders {
-            if !by_event.iter().any(|(e, _)| *e == h.event) {
-                by_event.push((h.event, h));
+            if by_event.last().is_none_or(|l| l.event != h.event) {
+                by_event.push(h);
             }
         }
         if self.graph.nodes[me].type_.is_none() {
             self.graph.nodes[me].type_ = holders.first().map(|h| h.type_.clone());
         }
-        let n = if n > self.limit {
-            n
-        } else {
-            by_event.len() as u64
-        };
-        self.graph.nodes[me].events = Some(n);
-        if n > self.limit {
-            // A hub: flagged and counted, never linked pairwise (MISP over-correlation).
-            self.graph.nodes[me].over_correlated = true;
-            self.graph.nodes[me].left_out += n;
-        } else if depth < self.opts.depth {
-            self.graph.nodes[me].left_out += n.saturating_sub(self.opts.fanout as u64);
-            for (event, h) in by_event.into_iter().take(self.opts.fanout) {
-                let eid = format!("event:{event}");
-                if self
+        let n = by_event.len();
+        self.graph.nodes[me].events = Some(n as u64);
+        for (i, h) in by_event.into_iter().enumerate() {
+            let eid = format!("event:{}", h.event);
+            if i >= self.opts.fanout
+                || self
                     .node(eid.clone(), "event", &h.event_info, None)
                     .is_none()
-                {
-                    break;
-                }
-                self.edge(&vid, &eid, holder_kind(h));
-                let sid = format!("source:{}", h.source);
-                if self.node(sid.clone(), "source", &h.source, None).is_some() {
-                    self.edge(&eid, &sid, "source");
-                }
-                self.siblings(event, &eid, depth + 1)?;
+            {
+                self.graph.nodes[me].left_out += (n - i) as u64;
+                break;
             }
+            self.edge(&vid, &eid, holder_kind(h));
+            let sid = format!("source:{}", h.source);
+            if self.node(sid.clone(), "source", &h.source, None).is_some() {
+                self.edge(&eid, &sid, "source");
+            }
+            self.siblings(h.event, &eid, depth + 1)?;
         }
-        // Leaves (at the depth limit) show their counts, not their neighbours.
-        if depth < self.opts.depth {
-            self.derived(value, &vid, depth + 1)?;
-        }
+        self.derived(value, &vid, depth + 1)?;
         Ok(())
     }
 
-    /// The other values of an event, once per event.
+    /// The other values of an event, once per event. A list source's values are not related
+    /// to each other, so its event is a dead end.
     fn siblings(&mut self, event: uuid::Uuid, eid: &str, depth: u32) -> Result<()> {
-        let Some(&ei) = self.index.get(eid) else {
-            return Ok(());
-        };
         if !self.expanded_events.insert(event) {
             return Ok(());
         }
-        let (values, total) = self.store.event_values(event, self.opts.fanout)?;
-        self.graph.nodes[ei].left_out = total.saturating_sub(values.len() as u64);
+        let Some((values, total)) = self.store.event_values(event, self.opts.fanout)? else {
+            return Ok(());
+        };
+        self.left_out(eid, total.saturating_sub(values.len() as u64));
         for h in &values {
             for part in crate::store::index::index_values(&h.type_, &h.value) {
                 self.link_value(eid, part, Some(&h.type_), holder_kind(h), depth);
@@ -237,25 +239,23 @@ impl Walk<'_> {
 
     /// CIDR containment both ways, URL -> host, host -> registered domain.
     fn derived(&mut self, value: &str, vid: &str, depth: u32) -> Result<()> {
-        if ip_key(value).is_some() {
-            for h in self.store.cidrs_containing(value)? {
-                self.link_value(vid, &h.value, Some(&h.type_), "cidr", depth);
-            }
+        let linked = if ip_key(value).is_some() {
+            Some(self.store.cidrs_containing(value, self.opts.fanout)?)
         } else if cidr_key(value).is_some() {
-            let (inside, more) = self.store.ips_in(value, self.opts.fanout)?;
-            for h in &inside {
-                let ip = crate::model::ip::ip_part(&h.type_, &h.value)
-                    .unwrap_or(&h.value)
-                    .to_string();
+            Some(self.store.ips_in(value, self.opts.fanout)?)
+        } else {
+            None
+        };
+        if let Some((holders, total)) = linked {
+            self.left_out(vid, total.saturating_sub(holders.len() as u64));
+            for h in &holders {
+                let ip = ip_part(&h.type_, &h.value).unwrap_or(&h.value).to_string();
                 self.link_value(vid, &ip, Some(&h.type_), "cidr", depth);
             }
-            if more && let Some(&i) = self.index.get(vid) {
-                self.graph.nodes[i].left_out += 1;
-            }
         }
-        if value.contains("://")
-            && let Some(host) = url_host(value)
-            && !self.store.value_holders(&host)?.is_empty()
+        if let Some(host) = url_host(value)
+            && value.contains("://")
+            && self.store.holds(&host)?
         {
             self.link_value(vid, &host, None, "url-host", depth);
         }
@@ -263,7 +263,7 @@ impl Walk<'_> {
             && value.contains('.')
             && ip_key(value).is_none()
             && let Some(parent) = parent_domain(value)
-            && !self.store.value_holders(&parent)?.is_empty()
+            && self.store.holds(&parent)?
         {
             self.link_value(vid, &parent, None, "parent-domain", depth);
         }

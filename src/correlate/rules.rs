@@ -1,14 +1,14 @@
 //! Which values correlate (MISP.md §4.3–4.5), exclusions, and the derived links.
 
-/// Over-correlation threshold: a value held by more events than this is flagged and counted,
-/// not expanded pair by pair (MISP's code default).
-pub const DEFAULT_CORRELATION_LIMIT: u64 = 20;
-
 pub use crate::model::exclusion::excluded;
 
 /// The host of a URL (`http://Host:8080/x` -> `host`), when it has one.
 pub fn url_host(url: &str) -> Option<String> {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    // A scheme only counts before the first slash: `a.com/r?u=http://b.com` is about a.com.
+    let rest = match url.split_once("://") {
+        Some((scheme, r)) if !scheme.contains('/') => r,
+        _ => url,
+    };
     let authority = rest.split(['/', '?', '#']).next()?;
     let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
     let host = if let Some(v6) = host_port.strip_prefix('[') {
@@ -53,6 +53,7 @@ mod tests {
         );
         assert_eq!(url_host("host.test/path").as_deref(), Some("host.test"));
         assert_eq!(url_host("http:///x"), None);
+        assert_eq!(url_host("a.com/r?u=http://b.com").as_deref(), Some("a.com"));
     }
 
     #[test]

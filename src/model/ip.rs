@@ -6,6 +6,14 @@ use std::net::IpAddr;
 /// Bits an IPv4 prefix is shifted by in the IPv6 space.
 const V4_OFFSET: u8 = 96;
 
+/// IPv4 networks have prefix lengths of at least this in the 128-bit space.
+pub const V4_MIN_LEN: u8 = V4_OFFSET;
+
+/// Whether a key is an IPv4 address (mapped into ::ffff:0:0/96).
+pub fn is_v4_mapped(key: u128) -> bool {
+    key >> 32 == 0xffff
+}
+
 fn key_of(ip: IpAddr) -> u128 {
     match ip {
         IpAddr::V4(v4) => u128::from(v4.to_ipv6_mapped()),
@@ -91,6 +99,18 @@ mod tests {
         assert_eq!(cidr_key("1.2.3.4/99"), None);
         assert_eq!(cidr_key("x/8"), None);
         assert_eq!(mask(0), 0);
+    }
+
+    #[test]
+    fn families_stay_apart() {
+        assert!(is_v4_mapped(ip_key("1.2.3.4").unwrap()));
+        assert!(!is_v4_mapped(ip_key("2001:db8::1").unwrap()));
+        let (len, _) = cidr_key("0.0.0.0/0").unwrap();
+        assert_eq!(len, V4_MIN_LEN);
+        let (l6, n6) = cidr_key("::/0").unwrap();
+        assert_eq!((l6, n6), (0, 0));
+        assert!(cidr_key("255.255.255.255/31").is_some());
+        assert!(cidr_key("2001:db8::/127").is_some());
     }
 
     #[test]

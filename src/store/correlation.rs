@@ -1,11 +1,11 @@
 //! Correlation settings and the lookups the correlation layer builds on: holders of a value,
 //! CIDR containment both ways, an event's values. All short read transactions.
 
-use redb::{ReadableTable, ReadableTableMetadata};
+use redb::ReadableTable;
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::model::ip::{cidr_key, ip_key, range};
+use crate::model::ip::{V4_MIN_LEN, cidr_key, ip_key, is_v4_mapped, mask, range};
 
 use super::records::*;
 use super::tables::*;
@@ -84,6 +84,35 @@ impl Store {
         self.describe(&txn, &keys)
     }
 
+    /// Whether any correlating attribute holds exactly `value`; stops at the first.
+    pub fn holds(&self, value: &str) -> Result<bool> {
+        Ok(self.first_holder(value)?.is_some())
+    }
+
+    /// The type of the first correlating attribute holding `value`, reading one record.
+    pub fn value_type(&self, value: &str) -> Result<Option<String>> {
+        Ok(self
+            .first_holder(value)?
+            .map(|r| r.type_.type_name().to_string()))
+    }
+
+    fn first_holder(&self, value: &str) -> Result<Option<AttrRec>> {
+        let txn = self.read()?;
+        let values = txn.open_table(VALUES)?;
+        let attrs = txn.open_table(ATTRIBUTES)?;
+        for item in values.range(hash_range(crate::model::hash::value_hash(value)))? {
+            let (_, key) = split_index_key(item?.0.value());
+            if let Some(a) = attrs.get(key)? {
+                let rec: AttrRec = decode("attribute", a.value())?;
+                if super::index::index_values(rec.type_.type_name(), &rec.value).any(|v| v == value)
+                {
+                    return Ok(Some(rec));
+                }
+            }
+        }
+        Ok(None)
+    }
+
     /// How many events hold `value`, from index keys alone (no record is read): cheap even
     /// for a hub held by a million attributes. Counts by hash, so a 64-bit collision would
     /// add to it; [`Store::value_holders`] verifies values.
@@ -103,82 +132,105 @@ impl Store {
         Ok(n)
     }
 
-    /// Correlating attributes whose CIDR contains the address `ip` (one lookup per prefix
-    /// length in use, never a scan).
-    pub fn cidrs_containing(&self, ip: &str) -> Result<Vec<Holder>> {
+    /// Correlating attributes whose CIDR contains the address `ip` (one range lookup per
+    /// prefix length in use, never a scan), at most `cap`, and how many there are in all.
+    /// IPv4 addresses only meet IPv4 networks: an IPv6 `::/0` does not hold every IPv4 host.
+    pub fn cidrs_containing(&self, ip: &str, cap: usize) -> Result<(Vec<Holder>, u64)> {
         let Some(k) = ip_key(ip) else {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), 0));
         };
+        let min_len = if is_v4_mapped(k) { V4_MIN_LEN } else { 0 };
         let txn = self.read()?;
         let cidrs = txn.open_table(CIDRS)?;
         let mut keys = Vec::new();
-        // Prefix lengths in use: walk the table by length, jumping past each length.
-        let mut len = 0u8;
-        loop {
-            let Some(first) = cidrs.range((len, 0u128, 0u64)..)?.next() else {
-                break;
-            };
+        let mut total = 0u64;
+        // Walk the prefix lengths in use, jumping from one to the next.
+        let mut len = min_len;
+        while let Some(first) = cidrs.range((len, 0u128, 0u64)..)?.next() {
             let (l, _, _) = first?.0.value();
-            let net = k & crate::model::ip::mask(l);
+            let net = k & mask(l);
             for item in cidrs.range((l, net, 0u64)..=(l, net, u64::MAX))? {
-                keys.push(item?.0.value().2);
+                total += 1;
+                if keys.len() < cap {
+                    keys.push(item?.0.value().2);
+                }
             }
-            if l == u8::MAX {
-                break;
+            match l.checked_add(1) {
+                Some(next) => len = next,
+                None => break,
             }
-            len = l + 1;
         }
         drop(cidrs);
-        self.describe(&txn, &keys)
+        Ok((self.describe(&txn, &keys)?, total))
     }
 
-    /// Correlating attributes whose address lies inside `cidr`, at most `cap`; the bool says
-    /// whether more were left out.
-    pub fn ips_in(&self, cidr: &str, cap: usize) -> Result<(Vec<Holder>, bool)> {
+    /// Correlating attributes whose address lies inside `cidr`, at most `cap`, and how many
+    /// there are in all (counted from index keys).
+    pub fn ips_in(&self, cidr: &str, cap: usize) -> Result<(Vec<Holder>, u64)> {
         let Some((len, net)) = cidr_key(cidr) else {
-            return Ok((Vec::new(), false));
+            return Ok((Vec::new(), 0));
         };
         let (lo, hi) = range(len, net);
         let txn = self.read()?;
         let ips = txn.open_table(IPS)?;
         let mut keys = Vec::new();
-        let mut more = false;
+        let mut total = 0u64;
+        // An IPv6 network wide enough to cover ::ffff:0:0/96 must not swallow IPv4 hosts.
+        let skip_v4 = len < V4_MIN_LEN;
         for item in ips.range((lo, 0u64)..=(hi, u64::MAX))? {
-            if keys.len() >= cap {
-                more = true;
-                break;
+            let (addr, key) = item?.0.value();
+            if skip_v4 && is_v4_mapped(addr) {
+                continue;
             }
-            keys.push(item?.0.value().1);
+            total += 1;
+            if keys.len() < cap {
+                keys.push(key);
+            }
         }
         drop(ips);
-        Ok((self.describe(&txn, &keys)?, more))
+        Ok((self.describe(&txn, &keys)?, total))
     }
 
-    /// The correlating values of one event, at most `cap`, and how many there are in all.
-    pub fn event_values(&self, event: Uuid, cap: usize) -> Result<(Vec<Holder>, u64)> {
+    /// Up to `cap` correlating values of one event, and about how many it holds in all (its
+    /// live attribute count). For a list source's fixed event, `None`: the values of one
+    /// list are not related to each other, and a list can hold millions.
+    pub fn event_values(&self, event: Uuid, cap: usize) -> Result<Option<(Vec<Holder>, u64)>> {
         let txn = self.read()?;
         let Some(id) = txn
             .open_table(EVENT_UUIDS)?
             .get(event.as_u128())?
             .map(|v| v.value())
         else {
-            return Ok((Vec::new(), 0));
+            return Ok(Some((Vec::new(), 0)));
+        };
+        if self
+            .sources_by_id(&txn)?
+            .values()
+            .any(|s| s.fixed_event == Some(id))
+        {
+            return Ok(None);
+        }
+        let total = match txn.open_table(EVENTS)?.get(id)? {
+            Some(e) => {
+                let ev: EventRec = decode("event", e.value())?;
+                ev.attribute_count.saturating_sub(ev.deleted_count)
+            }
+            None => 0,
         };
         let attrs = txn.open_table(ATTRIBUTES)?;
         let mut keys = Vec::new();
-        let mut total = 0;
         for item in attrs.range(event_range(id))? {
+            if keys.len() >= cap {
+                break;
+            }
             let (k, v) = item?;
             let rec: AttrRec = decode("attribute", v.value())?;
             if super::index::eligible(rec.type_.type_name(), rec.deleted(), rec.no_correlation()) {
-                total += 1;
-                if keys.len() < cap {
-                    keys.push(k.value());
-                }
+                keys.push(k.value());
             }
         }
         drop(attrs);
-        Ok((self.describe(&txn, &keys)?, total))
+        Ok(Some((self.describe(&txn, &keys)?, total)))
     }
 
     fn describe(&self, txn: &redb::ReadTransaction, keys: &[u64]) -> Result<Vec<Holder>> {
@@ -244,11 +296,8 @@ impl Store {
             ips.push(item?.0.value());
         }
         let mut cidrs = Vec::new();
-        let t = txn.open_table(CIDRS)?;
-        if t.len()? > 0 {
-            for item in t.iter()? {
-                cidrs.push(item?.0.value());
-            }
+        for item in txn.open_table(CIDRS)?.iter()? {
+            cidrs.push(item?.0.value());
         }
         Ok((values, ips, cidrs))
     }

@@ -1,14 +1,11 @@
 //! What scoring needs to know about each attribute holding a value, and analyst overrides.
 
-use redb::{ReadableTable, TableDefinition};
+use redb::ReadableTable;
 use serde::Serialize;
 
 use super::records::*;
 use super::tables::*;
 use super::{AuditEntry, Result, Store, current_user};
-
-/// Analyst score overrides: value -> score (f64 bits). They stick until cleared.
-pub const OVERRIDES: TableDefinition<&str, u64> = TableDefinition::new("score_overrides");
 
 /// One holder of a value, as the scorer sees it (unix seconds).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -26,7 +23,7 @@ impl Store {
     /// Scoring facts for every correlating attribute holding `value`.
     pub fn score_facts(&self, value: &str) -> Result<Vec<ScoreFacts>> {
         let txn = self.read()?;
-        let holders = self.holders(&txn, value)?;
+        let holders = self.holders_anywhere(&txn, value)?;
         let events = txn.open_table(EVENTS)?;
         let sources = self.sources_by_id(&txn)?;
         let mut out = Vec::with_capacity(holders.len());
@@ -54,16 +51,14 @@ impl Store {
 
     pub fn score_override(&self, value: &str) -> Result<Option<f64>> {
         let txn = self.read()?;
-        let t = match txn.open_table(OVERRIDES) {
-            Ok(t) => t,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
-            Err(e) => return Err(e.into()),
-        };
+        let t = txn.open_table(OVERRIDES)?;
         Ok(t.get(value)?.map(|v| f64::from_bits(v.value())))
     }
 
     /// Set (`Some`) or clear (`None`) an analyst's score for `value`.
     pub fn set_score_override(&self, value: &str, score: Option<f64>) -> Result<()> {
+        // Scores live on 0..100; NaN would poison every combination it meets.
+        let score = score.map(|s| if s.is_nan() { 0.0 } else { s.clamp(0.0, 100.0) });
         let mut w = self.writer()?;
         {
             let mut t = w.txn().open_table(OVERRIDES)?;

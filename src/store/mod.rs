@@ -114,44 +114,53 @@ impl Store {
     }
 
     fn init_schema(&self) -> Result<()> {
-        let found = {
+        let (found, complete) = {
             let txn = self.db.begin_read()?;
-            match txn.open_table(META) {
+            let found = match txn.open_table(META) {
                 Ok(t) => t.get(KEY_SCHEMA)?.map(|v| v.value()),
                 Err(redb::TableError::TableDoesNotExist(_)) => None,
                 Err(e) => return Err(e.into()),
-            }
+            };
+            // Tables added within a schema version are created on first open.
+            let complete = match txn.open_table(OVERRIDES) {
+                Ok(_) => true,
+                Err(redb::TableError::TableDoesNotExist(_)) => false,
+                Err(e) => return Err(e.into()),
+            };
+            (found, complete)
         };
-        match found {
-            Some(v) if v > SCHEMA_VERSION => Err(StoreError::TooNew {
+        if let Some(v) = found
+            && v > SCHEMA_VERSION
+        {
+            return Err(StoreError::TooNew {
                 path: self.path.clone(),
                 found: v,
-            }),
-            Some(_) => Ok(()),
-            None => {
-                // Create every table up front so readers never meet a missing table.
-                let txn = self.db.begin_write()?;
-                {
-                    let mut meta = txn.open_table(META)?;
-                    meta.insert(KEY_SCHEMA, SCHEMA_VERSION)?;
-                    txn.open_table(EVENTS)?;
-                    txn.open_table(EVENT_UUIDS)?;
-                    txn.open_table(ATTRIBUTES)?;
-                    txn.open_table(OBJECTS)?;
-                    txn.open_table(REFERENCES)?;
-                    txn.open_table(TAGS)?;
-                    txn.open_table(SOURCES)?;
-                    txn.open_table(VALUES)?;
-                    txn.open_table(AUDIT)?;
-                    txn.open_table(IPS)?;
-                    txn.open_table(CIDRS)?;
-                    txn.open_table(EXCLUSIONS)?;
-                    txn.open_table(SIGHTINGS)?;
-                }
-                txn.commit()?;
-                Ok(())
-            }
+            });
         }
+        if found.is_some() && complete {
+            return Ok(());
+        }
+        // Create every table up front so readers never meet a missing table.
+        let txn = self.db.begin_write()?;
+        {
+            txn.open_table(META)?.insert(KEY_SCHEMA, SCHEMA_VERSION)?;
+            txn.open_table(EVENTS)?;
+            txn.open_table(EVENT_UUIDS)?;
+            txn.open_table(ATTRIBUTES)?;
+            txn.open_table(OBJECTS)?;
+            txn.open_table(REFERENCES)?;
+            txn.open_table(TAGS)?;
+            txn.open_table(SOURCES)?;
+            txn.open_table(VALUES)?;
+            txn.open_table(AUDIT)?;
+            txn.open_table(IPS)?;
+            txn.open_table(CIDRS)?;
+            txn.open_table(EXCLUSIONS)?;
+            txn.open_table(SIGHTINGS)?;
+            txn.open_table(OVERRIDES)?;
+        }
+        txn.commit()?;
+        Ok(())
     }
 
     /// Start a batch of writes: one write transaction, committed by [`Writer::commit`];

@@ -134,6 +134,30 @@ impl Store {
         Ok(out)
     }
 
+    /// Live attributes holding `value`, correlating or not: the index first, and only when
+    /// it has none (a value of a non-correlating type, or with correlation disabled) a scan.
+    pub(super) fn holders_anywhere(
+        &self,
+        txn: &redb::ReadTransaction,
+        value: &str,
+    ) -> Result<Vec<(u64, AttrRec)>> {
+        let found = self.holders(txn, value)?;
+        if !found.is_empty() {
+            return Ok(found);
+        }
+        let attrs = txn.open_table(ATTRIBUTES)?;
+        let mut out = Vec::new();
+        for item in attrs.iter()? {
+            let (k, v) = item?;
+            let rec: AttrRec = decode("attribute", v.value())?;
+            if !rec.deleted() && index_values(rec.type_.type_name(), &rec.value).any(|x| x == value)
+            {
+                out.push((k.value(), rec));
+            }
+        }
+        Ok(out)
+    }
+
     pub(super) fn sources_by_id(
         &self,
         txn: &redb::ReadTransaction,

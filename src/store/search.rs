@@ -115,11 +115,17 @@ impl Store {
         }
         drop(attrs);
         let limit_events = self.correlation_limit()?;
+        let exclusions: Vec<String> = self.exclusions()?.into_iter().map(|(p, _)| p).collect();
         best.iter()
             .map(|(r, v)| {
                 let how = ["exact", "prefix", "substring"][usize::from(*r).min(2)];
                 let h = holders.get(v.as_str()).map_or(&[][..], Vec::as_slice);
-                self.hit(&txn, v.clone(), how, h, limit_events)
+                let limit = if crate::model::exclusion::excluded(&exclusions, v) {
+                    None
+                } else {
+                    Some(limit_events)
+                };
+                self.hit(&txn, v.clone(), how, h, limit)
             })
             .collect()
     }
@@ -130,7 +136,8 @@ impl Store {
         value: String,
         how: &'static str,
         holders: &[(u64, AttrRec)],
-        limit: u64,
+        // None: the value is excluded from correlation.
+        limit: Option<u64>,
     ) -> Result<SearchHit> {
         let events = txn.open_table(EVENTS)?;
         let mut types: Vec<String> = Vec::new();
@@ -186,12 +193,11 @@ impl Store {
             events: uuids,
             sources: seen.iter().map(|s| s.source.clone()).collect(),
             seen,
-            correlations: if correlating.len() >= 2 {
-                correlating.len() as u64
-            } else {
-                0
+            correlations: match limit {
+                Some(_) if correlating.len() >= 2 => correlating.len() as u64,
+                _ => 0,
             },
-            over_correlated: correlating.len() as u64 > limit,
+            over_correlated: limit.is_some_and(|l| correlating.len() as u64 > l),
             warninglists: Vec::new(),
             score: None,
             attributes: holders.len() as u64,

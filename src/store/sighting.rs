@@ -40,7 +40,7 @@ impl Store {
     ) -> Result<SightingRec> {
         {
             let txn = self.read()?;
-            if self.holders(&txn, value)?.is_empty() {
+            if self.holders_anywhere(&txn, value)?.is_empty() {
                 return Err(StoreError::NotFound(format!(
                     "no stored indicator has the value {value}"
                 )));

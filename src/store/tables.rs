@@ -33,6 +33,8 @@ pub const CIDRS: TableDefinition<(u8, u128, u64), ()> = TableDefinition::new("ci
 pub const EXCLUSIONS: TableDefinition<&str, &str> = TableDefinition::new("exclusions");
 /// Sightings: (value hash, sequence) -> `SightingRec`.
 pub const SIGHTINGS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("sightings");
+/// Analyst score overrides: value -> score (f64 bits). They stick until cleared.
+pub const OVERRIDES: TableDefinition<&str, u64> = TableDefinition::new("score_overrides");
 /// Append-only audit log: sequence -> JSON `AuditEntry`.
 pub const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
 

@@ -233,7 +233,9 @@ impl Writer {
             }
             drop(attrs);
             for (key, rec) in &gone {
-                self.unlink(rec.type_.type_name(), &rec.value, *key)?;
+                let t = rec.type_.type_name();
+                let indexed = index::eligible(t, rec.deleted(), rec.no_correlation());
+                self.unlink(t, &rec.value, *key, indexed)?;
             }
             for (_, rec) in gone {
                 let first = rec.listed().0;
@@ -268,6 +270,9 @@ impl Writer {
         now: i64,
         correlate: bool,
     ) -> Result<ListOutcome> {
+        // Entries queued by an earlier merge in this batch must be in place before this one
+        // removes what vanished.
+        self.flush_index()?;
         let mut out = ListOutcome::default();
         let (event_id, mut ev) = match source.fixed_event {
             Some(id) => (id, self.event_rec(id)?),
@@ -331,11 +336,14 @@ impl Writer {
                         }
                     }
                     None if rec.vanished().is_none() => {
+                        let indexed =
+                            index::eligible(rec.type_.type_name(), false, rec.no_correlation());
                         rec.set_vanished(Some((now, last_listed)));
                         gone_keys.push((
                             k.value(),
                             rec.type_.type_name().to_string(),
                             rec.value.clone(),
+                            indexed,
                         ));
                         updates.push((k.value(), rec));
                         out.vanished += 1;
@@ -348,8 +356,8 @@ impl Writer {
             }
             drop(attrs);
             // Soft-deleted values leave the correlation index (MISP: deleted never correlate).
-            for (k, t, v) in &gone_keys {
-                self.unlink(t, v, *k)?;
+            for (k, t, v, indexed) in &gone_keys {
+                self.unlink(t, v, *k, *indexed)?;
             }
             let mut attrs = self.txn.open_table(ATTRIBUTES)?;
             let mut buf = Vec::with_capacity(256);
@@ -417,9 +425,13 @@ impl Writer {
         index::rebuild(&self.txn)
     }
 
-    fn unlink(&mut self, type_name: &str, value: &str, key: u64) -> Result<()> {
+    /// Remove an attribute's index entries; `was_indexed` says whether it had any, so only
+    /// values that really lose links are reported.
+    fn unlink(&mut self, type_name: &str, value: &str, key: u64, was_indexed: bool) -> Result<()> {
         index::remove(&self.txn, type_name, value, key)?;
-        self.changes.note(false, type_name, value);
+        if was_indexed {
+            self.changes.note(false, type_name, value);
+        }
         Ok(())
     }
 
