@@ -4,7 +4,8 @@
 mod preview;
 mod write;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasherDefault;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -154,18 +155,54 @@ fn normalize_attribute(a: &mut Attribute) {
 
 /// Normalise list values in place and drop repeats (first wins), as MISP's fixed_event diff
 /// does. No value is copied: lists run to millions of entries.
-pub fn normalize_list(mut items: Vec<Indicator>) -> Vec<Indicator> {
-    for it in &mut items {
+///
+/// `unique`: the items come from one parser, which already dropped repeats; then only a
+/// value that normalisation changed can have become a repeat, and when none did the
+/// million-entry set is skipped.
+pub fn normalize_list(mut items: Vec<Indicator>, unique: bool) -> Vec<Indicator> {
+    let mut changed = Vec::new();
+    for (i, it) in items.iter_mut().enumerate() {
         let n = normalize(it.type_, &it.value);
         if n != it.value.as_str() {
             let n = n.into_owned();
             it.original
                 .get_or_insert_with(|| std::mem::take(&mut it.value));
             it.value = n;
+            changed.push(i);
         }
     }
-    let keep: Vec<bool> = {
-        let mut seen = HashSet::with_capacity(items.len());
+    if unique && changed.is_empty() {
+        return items;
+    }
+    let keep: Vec<bool> = if unique {
+        // Only changed values can collide: with each other, or with one unchanged value.
+        let mut keep = vec![true; items.len()];
+        let mut first: HashMap<&str, usize> = HashMap::with_capacity(changed.len());
+        for &i in &changed {
+            match first.get(items[i].value.as_str()) {
+                Some(_) => keep[i] = false,
+                None => {
+                    first.insert(items[i].value.as_str(), i);
+                }
+            }
+        }
+        let is_changed: HashSet<usize> = changed.iter().copied().collect();
+        for (j, it) in items.iter().enumerate() {
+            if let Some(&i) = first.get(it.value.as_str())
+                && !is_changed.contains(&j)
+            {
+                // First wins: drop whichever of the two came later.
+                if j < i {
+                    keep[i] = false
+                } else {
+                    keep[j] = false
+                }
+            }
+        }
+        keep
+    } else {
+        let mut seen: HashSet<&str, BuildHasherDefault<ValueHasher>> =
+            HashSet::with_capacity_and_hasher(items.len(), Default::default());
         items
             .iter()
             .map(|it| seen.insert(it.value.as_str()))
@@ -174,6 +211,21 @@ pub fn normalize_list(mut items: Vec<Indicator>) -> Vec<Indicator> {
     let mut flags = keep.into_iter();
     items.retain(|_| flags.next().unwrap_or(false));
     items
+}
+
+/// A fast hasher for value strings (the store's value hash); the set verifies equality, so
+/// collisions cost a comparison, never a wrong answer.
+#[derive(Default)]
+struct ValueHasher(u64);
+
+impl std::hash::Hasher for ValueHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let h = std::str::from_utf8(bytes).map_or(0, crate::model::hash::value_hash);
+        self.0 = self.0.rotate_left(7) ^ h;
+    }
 }
 
 fn parse_file(path: &Path, format: Format, opts: &ImportOptions) -> Result<Parsed, ImportError> {
@@ -205,13 +257,13 @@ fn parse_file(path: &Path, format: Format, opts: &ImportOptions) -> Result<Parse
             if out.header_skipped {
                 warnings.push("first row taken as a header and skipped".to_string());
             }
-            Parsed::List(normalize_list(out.indicators), warnings)
+            Parsed::List(normalize_list(out.indicators, true), warnings)
         }
         Format::Freetext => {
             let text = ingest::decode_text(&bytes).map_err(perr)?;
             let items = ingest::freetext::parse(text);
             phase("parse", t);
-            let items = normalize_list(items);
+            let items = normalize_list(items, true);
             phase("normalise", t);
             Parsed::List(items, Vec::new())
         }
@@ -368,4 +420,54 @@ pub fn import(store: &mut Store, paths: &[PathBuf], opts: &ImportOptions) -> Vec
     }
     phase("compact", t);
     reports
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ind(t: &'static str, v: &str) -> Indicator {
+        Indicator {
+            type_: t,
+            category: "Network activity",
+            value: v.to_string(),
+            to_ids: true,
+            comment: String::new(),
+            original: None,
+        }
+    }
+
+    fn values(items: &[Indicator]) -> Vec<&str> {
+        items.iter().map(|i| i.value.as_str()).collect()
+    }
+
+    #[test]
+    fn normalised_repeats_are_dropped_first_wins() {
+        // Unique as parsed, but two spellings of one address and one hostname case.
+        let items = vec![
+            ind("ip-dst", "2001:db8:7:0::1"),
+            ind("hostname", "www.example.com"),
+            ind("ip-dst", "2001:db8:7::1"),
+            ind("hostname", "WWW.example.com"),
+            ind("domain", "other.example"),
+        ];
+        let out = normalize_list(items, true);
+        assert_eq!(
+            values(&out),
+            ["2001:db8:7::1", "www.example.com", "other.example"]
+        );
+        assert_eq!(out[0].original.as_deref(), Some("2001:db8:7:0::1"));
+        // Unchanged unique input comes back as it was.
+        let same = normalize_list(
+            vec![ind("domain", "a.example"), ind("domain", "b.example")],
+            true,
+        );
+        assert_eq!(values(&same), ["a.example", "b.example"]);
+        // Lists of several files may repeat each other outright.
+        let merged = normalize_list(
+            vec![ind("domain", "a.example"), ind("domain", "a.example")],
+            false,
+        );
+        assert_eq!(values(&merged), ["a.example"]);
+    }
 }

@@ -142,11 +142,17 @@ pub(super) fn list_group(
             .warnings
             .push(format!("merged with {first_path} into source {source}"));
     }
-    // The first list is extended in place: a single million-value file is never copied.
+    // Each list was normalised when parsed; several lists of one source may repeat each
+    // other's values. The first is extended in place: a million-value file is never copied.
+    let several = inputs.len() > 1;
     let mut lists = inputs.into_iter().map(|(.., list)| list);
     let mut items: Vec<Indicator> = lists.next().unwrap_or_default();
     lists.for_each(|l| items.extend(l));
-    let items = normalize_list(items);
+    let items = if several {
+        normalize_list(items, false)
+    } else {
+        items
+    };
     if items.is_empty() {
         // An empty download or a wrong --columns must not mark every stored value vanished.
         reports[first].warnings.push(format!(
