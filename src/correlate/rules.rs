@@ -4,25 +4,7 @@ pub use crate::model::exclusion::excluded;
 
 /// The host of a URL (`http://Host:8080/x` -> `host`), when it has one.
 pub fn url_host(url: &str) -> Option<String> {
-    // A scheme only counts before the first slash: `a.com/r?u=http://b.com` is about a.com.
-    let rest = match url.split_once("://") {
-        Some((scheme, r)) if !scheme.contains('/') => r,
-        _ => url,
-    };
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let host = if let Some(v6) = host_port.strip_prefix('[') {
-        v6.split_once(']')?.0
-    } else {
-        host_port.rsplit_once(':').map_or(host_port, |(h, p)| {
-            if p.bytes().all(|b| b.is_ascii_digit()) {
-                h
-            } else {
-                host_port
-            }
-        })
-    };
-    let host = host.trim_end_matches('.').to_lowercase();
+    let host = crate::model::url::host(url);
     (!host.is_empty()).then_some(host)
 }
 

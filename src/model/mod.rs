@@ -8,5 +8,6 @@ pub mod normalize;
 pub mod time;
 pub mod types;
 mod types_table;
+pub mod url;
 
 pub use entities::*;

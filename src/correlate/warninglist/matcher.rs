@@ -272,31 +272,9 @@ fn parse_value_net(v: &str) -> Option<Net> {
     parse_net(addr)
 }
 
-/// The host a hostname list is matched against: MISP takes the part after `//` and before
-/// the first `/`; we also drop `?`/`#`, userinfo (`user@`), a port and trailing dots, so URLs,
-/// `host:port` and e-mail-like `user@host` values all reduce to their host.
+/// The host a hostname list is matched against (shared with the correlation's URL links).
 pub(super) fn host_of(value: &str) -> String {
-    let v = value.trim();
-    // Only a scheme before any `/` counts, so `a.com/r?u=http://b.com` stays on a.com.
-    let scheme_end = v.find("://").filter(|&i| {
-        v[..i]
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
-    });
-    let v = match scheme_end {
-        Some(i) => &v[i + 3..],
-        None => v.strip_prefix("//").unwrap_or(v),
-    };
-    let v = v.split(['/', '?', '#']).next().unwrap_or_default();
-    let v = v.rsplit_once('@').map_or(v, |(_, h)| h);
-    let v = if let Some(rest) = v.strip_prefix('[') {
-        rest.split_once(']').map_or(rest, |(h, _)| h)
-    } else if v.matches(':').count() == 1 {
-        v.split_once(':').map_or(v, |(h, _)| h)
-    } else {
-        v
-    };
-    v.trim_end_matches('.').to_lowercase()
+    crate::model::url::host(value)
 }
 
 /// MISP stores PHP PCRE literals (`/^foo$/i`): strip the delimiters and turn the modifiers into
