@@ -11,3 +11,4 @@ pub mod model;
 pub mod pipeline;
 pub mod safe_text;
 pub mod store;
+pub mod sync;

@@ -190,3 +190,30 @@ fn real_list_feeds_overlap() {
         "ipsum and maltrail share addresses: {o}"
     );
 }
+
+#[test]
+fn the_anssi_feed_directory_syncs_as_a_local_feed() {
+    let Some(c) = corpus() else { return };
+    let td = Td::new();
+    let dir = c.join("misp-feed-anssi");
+    let out = td.run([
+        "feeds".as_ref(),
+        "add".as_ref(),
+        "anssi".as_ref(),
+        dir.as_os_str(),
+        "--format".as_ref(),
+        "misp-feed".as_ref(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r = td.json(["feeds", "sync", "anssi", "--json"]);
+    assert_eq!(
+        (r[0]["ok"].as_bool(), r[0]["added"].as_u64()),
+        (Some(true), Some(13))
+    );
+    let again = td.json(["feeds", "sync", "anssi", "--json"]);
+    assert_eq!(
+        (again[0]["added"].as_u64(), again[0]["unchanged"].as_u64()),
+        (Some(0), Some(13))
+    );
+    assert_eq!(td.stats()["events"], 13);
+}

@@ -1,7 +1,12 @@
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use serde::Serialize;
+
+use crate::model::time::{format_rfc3339, now};
 use crate::safe_text::inert;
+use crate::store::feeds::{FeedRec, RunRec};
+use crate::sync::{self, health::Health};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -9,19 +14,315 @@ pub struct Args {
     command: FeedsCommand,
 }
 
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum FeedFormat {
+    MispFeed,
+    Csv,
+    Freetext,
+    Stix,
+    Taxii,
+    MispServer,
+}
+
+impl FeedFormat {
+    fn name(self) -> &'static str {
+        match self {
+            FeedFormat::MispFeed => "misp-feed",
+            FeedFormat::Csv => "csv",
+            FeedFormat::Freetext => "freetext",
+            FeedFormat::Stix => "stix",
+            FeedFormat::Taxii => "taxii",
+            FeedFormat::MispServer => "misp-server",
+        }
+    }
+}
+
 #[derive(Debug, clap::Subcommand)]
 enum FeedsCommand {
+    /// Configured feeds with their health and last run.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// One feed: configuration, health and recent runs.
+    Show {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add (or reconfigure) a feed. It stays disabled unless --enable is given.
+    Add {
+        name: String,
+        /// A URL, or a local path (a file or a MISP feed directory).
+        location: String,
+        #[arg(long, value_enum)]
+        format: FeedFormat,
+        /// How often to sync: 30m, 1h, 1d ...
+        #[arg(long, default_value = "1d")]
+        interval: String,
+        /// CSV value columns, 1-based.
+        #[arg(long, value_delimiter = ',')]
+        columns: Option<Vec<usize>>,
+        /// CSV delimiter: one character, or \t.
+        #[arg(long)]
+        delimiter: Option<String>,
+        #[arg(long)]
+        provider: Option<String>,
+        #[arg(long)]
+        enable: bool,
+    },
+    /// Remove a feed and its run history; what it imported stays, under its source name.
+    Remove {
+        name: String,
+    },
+    Enable {
+        name: String,
+    },
+    Disable {
+        name: String,
+    },
+    /// Sync a feed now, or every enabled feed.
+    Sync {
+        name: Option<String>,
+        #[arg(long, conflicts_with = "name")]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add the feeds of a MISP feed catalog file (MISP's defaults.json format), disabled.
+    ImportMisp {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
     /// Values shared between every pair of sources, and each source's coverage by the others.
     Overlap {
-        /// Print one JSON document.
         #[arg(long)]
         json: bool,
     },
 }
 
+#[derive(Serialize)]
+struct FeedView {
+    #[serde(flatten)]
+    feed: FeedRec,
+    health: Health,
+}
+
+fn view(store: &crate::store::Store, feed: FeedRec) -> anyhow::Result<FeedView> {
+    let runs = store.runs(&feed.name, 3)?;
+    let health = sync::health::health(&feed, &runs, now());
+    Ok(FeedView { feed, health })
+}
+
+fn run_line(r: &RunRec) -> String {
+    let what = if r.ok {
+        format!(
+            "{} records, +{} -{} ={}",
+            r.records, r.added, r.removed, r.unchanged
+        )
+    } else {
+        format!("failed: {}", r.error.as_deref().unwrap_or("?"))
+    };
+    format!("{}  {}", format_rfc3339(r.started), inert(&what))
+}
+
 pub fn run(dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
-    let store = super::open_store(dir)?;
+    let mut store = super::open_store(dir)?;
     match args.command {
+        FeedsCommand::List { json } => {
+            let views = store
+                .feeds()?
+                .into_iter()
+                .map(|f| view(&store, f))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            if json {
+                super::print_json(&views)?;
+            } else if views.is_empty() {
+                println!(
+                    "no feeds; add one with `threatdeck feeds add NAME URL_OR_PATH --format F`"
+                );
+            } else {
+                for v in &views {
+                    println!(
+                        "{:<9} {:<13} {:<10} {}  {}",
+                        if v.feed.enabled {
+                            "enabled"
+                        } else {
+                            "disabled"
+                        },
+                        v.health.status,
+                        v.feed.format,
+                        inert(&v.feed.name),
+                        inert(&v.feed.location)
+                    );
+                }
+            }
+        }
+        FeedsCommand::Show { name, json } => {
+            let feed = store
+                .feed(&name)?
+                .ok_or_else(|| anyhow::anyhow!("no feed named {name}"))?;
+            let runs = store.runs(&name, 10)?;
+            let v = view(&store, feed)?;
+            if json {
+                #[derive(Serialize)]
+                struct Show<'a> {
+                    #[serde(flatten)]
+                    view: &'a FeedView,
+                    runs: &'a [RunRec],
+                }
+                super::print_json(&Show {
+                    view: &v,
+                    runs: &runs,
+                })?;
+            } else {
+                println!(
+                    "{}  ({})",
+                    inert(&v.feed.name),
+                    if v.feed.enabled {
+                        "enabled"
+                    } else {
+                        "disabled"
+                    }
+                );
+                println!("  location  {}", inert(&v.feed.location));
+                println!(
+                    "  format    {}   every {} s",
+                    v.feed.format, v.feed.interval_secs
+                );
+                println!(
+                    "  health    {} {}",
+                    v.health.status,
+                    v.health.flags.join(",")
+                );
+                for r in &runs {
+                    println!("  run       {}", run_line(r));
+                }
+            }
+        }
+        FeedsCommand::Add {
+            name,
+            location,
+            format,
+            interval,
+            columns,
+            delimiter,
+            provider,
+            enable,
+        } => {
+            if name.trim().is_empty() {
+                anyhow::bail!("a feed needs a name");
+            }
+            let interval_secs =
+                sync::parse_interval(&interval).map_err(|e| anyhow::anyhow!("--interval: {e}"))?;
+            let delimiter = match delimiter {
+                Some(d) => Some(
+                    crate::ingest::csv::parse_delimiter(&d)
+                        .map_err(|e| anyhow::anyhow!("--delimiter: {e}"))?,
+                ),
+                None => None,
+            };
+            if columns.as_ref().is_some_and(|c| c.contains(&0)) {
+                anyhow::bail!("--columns are 1-based: 0 is not a column");
+            }
+            let created = store.feed(&name)?.map_or(now(), |f| f.created);
+            store.put_feed(&FeedRec {
+                name: name.clone(),
+                provider: provider.unwrap_or_default(),
+                location,
+                format: format.name().to_string(),
+                columns,
+                delimiter,
+                interval_secs,
+                enabled: enable,
+                created,
+            })?;
+            println!(
+                "feed {} saved ({})",
+                inert(&name),
+                if enable { "enabled" } else { "disabled" }
+            );
+        }
+        FeedsCommand::Remove { name } => {
+            if !store.remove_feed(&name)? {
+                anyhow::bail!("no feed named {name}");
+            }
+            println!("feed {} removed", inert(&name));
+        }
+        FeedsCommand::Enable { name } => store.set_feed_enabled(&name, true)?,
+        FeedsCommand::Disable { name } => store.set_feed_enabled(&name, false)?,
+        FeedsCommand::Sync { name, all, json } => {
+            if name.is_none() && !all {
+                anyhow::bail!("name a feed, or pass --all for every enabled feed");
+            }
+            let feeds = sync::select(&store, name.as_deref())?;
+            let mut results = Vec::new();
+            for f in feeds {
+                let r = sync::sync(&mut store, &f)?;
+                if !json {
+                    println!("{}  {}", inert(&f.name), run_line(&r));
+                }
+                results.push((f.name, r));
+            }
+            if json {
+                #[derive(Serialize)]
+                struct Out {
+                    feed: String,
+                    #[serde(flatten)]
+                    run: RunRec,
+                }
+                let out: Vec<Out> = results
+                    .iter()
+                    .map(|(feed, run)| Out {
+                        feed: feed.clone(),
+                        run: run.clone(),
+                    })
+                    .collect();
+                super::print_json(&out)?;
+            }
+            if results.iter().any(|(_, r)| !r.ok) {
+                return Ok(ExitCode::from(1));
+            }
+        }
+        FeedsCommand::ImportMisp { file, json } => {
+            let bytes = crate::ingest::read_input(&file)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let (feeds, skipped) = sync::catalog::parse(&bytes, now())
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let mut added = Vec::new();
+            let mut kept = Vec::new();
+            for f in feeds {
+                if store.feed(&f.name)?.is_some() {
+                    kept.push(f.name);
+                } else {
+                    store.put_feed(&f)?;
+                    added.push(f.name);
+                }
+            }
+            if json {
+                #[derive(Serialize)]
+                struct Out {
+                    added: Vec<String>,
+                    already_configured: Vec<String>,
+                    skipped: Vec<String>,
+                }
+                super::print_json(&Out {
+                    added,
+                    already_configured: kept,
+                    skipped,
+                })?;
+            } else {
+                println!(
+                    "{} feed(s) added, disabled; {} already configured",
+                    added.len(),
+                    kept.len()
+                );
+                for s in &skipped {
+                    println!("  skipped: {}", inert(s));
+                }
+            }
+        }
         FeedsCommand::Overlap { json } => {
             let o = store.source_overlap()?;
             if json {

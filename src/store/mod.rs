@@ -7,6 +7,7 @@
 mod audit;
 mod correlation;
 mod facts;
+pub mod feeds;
 pub mod index;
 mod read;
 pub mod records;
@@ -123,7 +124,7 @@ impl Store {
                 Err(e) => return Err(e.into()),
             };
             // Tables added within a schema version are created on first open.
-            let complete = match txn.open_table(OVERRIDES) {
+            let complete = match txn.open_table(feeds::FEED_RUNS) {
                 Ok(_) => true,
                 Err(redb::TableError::TableDoesNotExist(_)) => false,
                 Err(e) => return Err(e.into()),
@@ -159,6 +160,8 @@ impl Store {
             txn.open_table(EXCLUSIONS)?;
             txn.open_table(SIGHTINGS)?;
             txn.open_table(OVERRIDES)?;
+            txn.open_table(feeds::FEEDS)?;
+            txn.open_table(feeds::FEED_RUNS)?;
         }
         txn.commit()?;
         Ok(())

@@ -51,6 +51,7 @@ impl Store {
             events: txn.open_table(EVENTS)?.len()?,
             attributes: txn.open_table(ATTRIBUTES)?.len()?,
             sources: txn.open_table(SOURCES)?.len()?,
+            feeds: txn.open_table(super::feeds::FEEDS)?.len()?,
             objects: txn.open_table(OBJECTS)?.len()?,
             tags: txn.open_table(TAGS)?.len()?,
             audit_entries: txn.open_table(AUDIT)?.len()?,

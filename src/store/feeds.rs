@@ -1,0 +1,119 @@
+//! Configured feeds and the record of every run (`feeds add/list/show/sync`).
+
+use redb::{ReadableTable, TableDefinition};
+use serde::{Deserialize, Serialize};
+
+use super::records::{decode, encode};
+use super::{Result, Store, StoreError};
+
+/// feed name -> `FeedRec`.
+pub const FEEDS: TableDefinition<&str, &[u8]> = TableDefinition::new("feeds");
+/// (feed name, run number) -> `RunRec`.
+pub const FEED_RUNS: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("feed_runs");
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedRec {
+    pub name: String,
+    pub provider: String,
+    /// A URL, or a local path (air-gapped users point feeds at a mounted directory).
+    pub location: String,
+    /// `misp-feed`, `csv`, `freetext`, `stix`, `taxii`, `misp-server`.
+    pub format: String,
+    pub columns: Option<Vec<usize>>,
+    pub delimiter: Option<u8>,
+    pub interval_secs: u64,
+    pub enabled: bool,
+    pub created: i64,
+}
+
+/// One sync run of a feed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunRec {
+    pub started: i64,
+    pub finished: i64,
+    pub ok: bool,
+    pub error: Option<String>,
+    pub bytes: u64,
+    /// Indicators or attributes the source yielded this run.
+    pub records: u64,
+    pub added: u64,
+    pub removed: u64,
+    pub unchanged: u64,
+}
+
+impl Store {
+    /// Add a feed, or replace the configuration of one with the same name.
+    pub fn put_feed(&self, feed: &FeedRec) -> Result<()> {
+        let w = self.writer()?;
+        w.txn()
+            .open_table(FEEDS)?
+            .insert(feed.name.as_str(), encode(feed)?.as_slice())?;
+        w.commit().map(|_| ())
+    }
+
+    pub fn feed(&self, name: &str) -> Result<Option<FeedRec>> {
+        let txn = self.read()?;
+        let t = txn.open_table(FEEDS)?;
+        t.get(name)?.map(|v| decode("feed", v.value())).transpose()
+    }
+
+    pub fn feeds(&self) -> Result<Vec<FeedRec>> {
+        let txn = self.read()?;
+        let mut out = Vec::new();
+        for item in txn.open_table(FEEDS)?.iter()? {
+            out.push(decode("feed", item?.1.value())?);
+        }
+        Ok(out)
+    }
+
+    /// Remove a feed and its run history (the data it imported stays, as its source).
+    pub fn remove_feed(&self, name: &str) -> Result<bool> {
+        let w = self.writer()?;
+        let found = w.txn().open_table(FEEDS)?.remove(name)?.is_some();
+        {
+            let mut runs = w.txn().open_table(FEED_RUNS)?;
+            let keys: Vec<u64> = runs
+                .range((name, 0u64)..=(name, u64::MAX))?
+                .map(|r| r.map(|(k, _)| k.value().1))
+                .collect::<Result<_, _>>()?;
+            for k in keys {
+                runs.remove((name, k))?;
+            }
+        }
+        w.commit()?;
+        Ok(found)
+    }
+
+    pub fn set_feed_enabled(&self, name: &str, enabled: bool) -> Result<()> {
+        let mut feed = self
+            .feed(name)?
+            .ok_or_else(|| StoreError::NotFound(format!("no feed named {name}")))?;
+        feed.enabled = enabled;
+        self.put_feed(&feed)
+    }
+
+    pub fn record_run(&self, name: &str, run: &RunRec) -> Result<()> {
+        let w = self.writer()?;
+        {
+            let mut runs = w.txn().open_table(FEED_RUNS)?;
+            let next = runs
+                .range((name, 0u64)..=(name, u64::MAX))?
+                .next_back()
+                .transpose()?
+                .map_or(1, |(k, _)| k.value().1 + 1);
+            runs.insert((name, next), encode(run)?.as_slice())?;
+        }
+        w.commit().map(|_| ())
+    }
+
+    /// The newest `limit` runs of a feed, newest first.
+    pub fn runs(&self, name: &str, limit: usize) -> Result<Vec<RunRec>> {
+        let txn = self.read()?;
+        let t = txn.open_table(FEED_RUNS)?;
+        let mut out = Vec::new();
+        for item in t.range((name, 0u64)..=(name, u64::MAX))?.rev().take(limit) {
+            out.push(decode("feed run", item?.1.value())?);
+        }
+        Ok(out)
+    }
+}

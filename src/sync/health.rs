@@ -1,0 +1,123 @@
+//! Feed health from the run history: what an analyst must notice before trusting a feed.
+
+use serde::Serialize;
+
+use crate::store::feeds::{FeedRec, RunRec};
+
+/// No change for this long makes an enabled feed stale (lists that stop changing have
+/// usually stopped being maintained; SSLBL's IP list has been empty since 2025).
+pub const STALE_AFTER_SECS: i64 = 7 * 86_400;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Health {
+    /// `ok` when nothing below applies.
+    pub status: &'static str,
+    /// `never-synced`, `failed`, `failing` (3+ failures in a row), `empty`, `dropped` (under
+    /// half the records of the run before), `stale` (no change for a week).
+    pub flags: Vec<&'static str>,
+    pub last_run: Option<RunRec>,
+}
+
+/// Health of `feed` from its runs, newest first, at `now`.
+pub fn health(feed: &FeedRec, runs: &[RunRec], now: i64) -> Health {
+    let mut flags = Vec::new();
+    let Some(last) = runs.first() else {
+        return Health {
+            status: "never-synced",
+            flags: vec!["never-synced"],
+            last_run: None,
+        };
+    };
+    if !last.ok {
+        flags.push("failed");
+        if runs.iter().take(3).filter(|r| !r.ok).count() == 3 {
+            flags.push("failing");
+        }
+    }
+    let mut ok_runs = runs.iter().filter(|r| r.ok);
+    if let Some(good) = ok_runs.next() {
+        if good.records == 0 {
+            flags.push("empty");
+        } else if let Some(before) = ok_runs.next()
+            && good.records * 2 < before.records
+        {
+            flags.push("dropped");
+        }
+    }
+    let last_change = runs
+        .iter()
+        .filter(|r| r.ok && r.added + r.removed > 0)
+        .map(|r| r.finished)
+        .max();
+    if feed.enabled
+        && last_change.is_none_or(|t| now - t > STALE_AFTER_SECS)
+        && runs.iter().any(|r| r.ok)
+    {
+        let first_ok = runs
+            .iter()
+            .filter(|r| r.ok)
+            .map(|r| r.started)
+            .min()
+            .unwrap_or(now);
+        if now - first_ok > STALE_AFTER_SECS {
+            flags.push("stale");
+        }
+    }
+    let status = if flags.is_empty() { "ok" } else { flags[0] };
+    Health {
+        status,
+        flags,
+        last_run: Some(last.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feed() -> FeedRec {
+        FeedRec {
+            name: "f".into(),
+            provider: String::new(),
+            location: "/x".into(),
+            format: "freetext".into(),
+            columns: None,
+            delimiter: None,
+            interval_secs: 3600,
+            enabled: true,
+            created: 0,
+        }
+    }
+
+    fn run(ok: bool, records: u64, added: u64, at: i64) -> RunRec {
+        RunRec {
+            started: at,
+            finished: at,
+            ok,
+            records,
+            added,
+            ..RunRec::default()
+        }
+    }
+
+    #[test]
+    fn flags() {
+        let f = feed();
+        assert_eq!(health(&f, &[], 0).status, "never-synced");
+        assert_eq!(health(&f, &[run(true, 10, 10, 100)], 100).status, "ok");
+        assert_eq!(health(&f, &[run(true, 0, 0, 100)], 100).flags, ["empty"]);
+        assert_eq!(
+            health(&f, &[run(true, 4, 0, 200), run(true, 10, 10, 100)], 200).flags,
+            ["dropped"]
+        );
+        let failing = [
+            run(false, 0, 0, 300),
+            run(false, 0, 0, 200),
+            run(false, 0, 0, 100),
+        ];
+        assert_eq!(health(&f, &failing, 300).flags, ["failed", "failing"]);
+        let week = STALE_AFTER_SECS + 1;
+        let quiet = [run(true, 10, 0, week + 100), run(true, 10, 10, 100)];
+        assert_eq!(health(&f, &quiet, week + 100).flags, ["stale"]);
+    }
+}
