@@ -90,15 +90,15 @@ fn a_failed_run_keeps_the_previous_data_and_is_recorded() {
 }
 
 #[test]
-fn network_feeds_are_configured_but_not_fetched_by_this_build() {
+fn taxii_and_misp_server_feeds_are_configured_but_not_yet_synced() {
     let td = Td::new();
     td.run([
         "feeds",
         "add",
         "remote",
-        "https://feeds.example/list.txt",
+        "https://taxii.example/api/collections/x/",
         "--format",
-        "freetext",
+        "taxii",
     ]);
     let out = td.run(["feeds", "sync", "remote"]);
     assert_eq!(out.status.code(), Some(1));
@@ -107,7 +107,7 @@ fn network_feeds_are_configured_but_not_fetched_by_this_build() {
         show["runs"][0]["error"]
             .as_str()
             .unwrap()
-            .contains("local paths only"),
+            .contains("not synced by this build"),
         "{show}"
     );
 }

@@ -217,3 +217,56 @@ fn the_anssi_feed_directory_syncs_as_a_local_feed() {
     );
     assert_eq!(td.stats()["events"], 13);
 }
+
+#[test]
+fn the_anssi_feed_served_over_http_syncs_then_fetches_only_the_manifest() {
+    let Some(c) = corpus() else { return };
+    let dir = c.join("misp-feed-anssi");
+    let srv = common::http::Server::start(move |req| {
+        let name = req.path.trim_start_matches("/feed/");
+        if name.contains('/') || name.contains("..") {
+            return common::http::Resp::status(404);
+        }
+        match std::fs::read(dir.join(name)) {
+            Ok(body)
+                if req.headers.get("if-none-match").map(String::as_str) == Some("\"m1\"")
+                    && name == "manifest.json" =>
+            {
+                let _ = body;
+                common::http::Resp::status(304)
+            }
+            Ok(body) => common::http::Resp::ok(body).header("ETag", "\"m1\""),
+            Err(_) => common::http::Resp::status(404),
+        }
+    });
+    let td = Td::new();
+    let out = td.run([
+        "feeds",
+        "add",
+        "anssi",
+        &srv.url("/feed/"),
+        "--format",
+        "misp-feed",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r = td.json(["feeds", "sync", "anssi", "--json"]);
+    assert_eq!(
+        (r[0]["ok"].as_bool(), r[0]["added"].as_u64()),
+        (Some(true), Some(13)),
+        "{r}"
+    );
+    let local = Td::new();
+    let d = c.join("misp-feed-anssi");
+    local.json(["import".as_ref(), d.as_os_str(), "--json".as_ref()]);
+    for k in ["events", "attributes", "values", "correlated_values"] {
+        assert_eq!(
+            td.stats()[k],
+            local.stats()[k],
+            "{k}: same events as a local import"
+        );
+    }
+    let before = srv.hits().len();
+    let again = td.json(["feeds", "sync", "anssi", "--json"]);
+    assert_eq!(again[0]["not_modified"], true, "{again}");
+    assert_eq!(srv.hits()[before..], ["/feed/manifest.json"]);
+}

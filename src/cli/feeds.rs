@@ -68,6 +68,12 @@ enum FeedsCommand {
         delimiter: Option<String>,
         #[arg(long)]
         provider: Option<String>,
+        /// Largest download accepted, in bytes (default 1 GiB).
+        #[arg(long)]
+        max_size: Option<u64>,
+        /// Seconds of silence before a download is abandoned (default 30).
+        #[arg(long)]
+        timeout: Option<u64>,
         #[arg(long)]
         enable: bool,
     },
@@ -209,6 +215,8 @@ pub fn run(dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
             columns,
             delimiter,
             provider,
+            max_size,
+            timeout,
             enable,
         } => {
             if name.trim().is_empty() {
@@ -237,6 +245,8 @@ pub fn run(dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
                 interval_secs,
                 enabled: enable,
                 created,
+                max_bytes: max_size,
+                timeout_secs: timeout.filter(|&t| t > 0),
             })?;
             println!(
                 "feed {} saved ({})",

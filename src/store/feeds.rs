@@ -24,6 +24,10 @@ pub struct FeedRec {
     pub interval_secs: u64,
     pub enabled: bool,
     pub created: i64,
+    /// Largest body accepted (default 1 GiB).
+    pub max_bytes: Option<u64>,
+    /// Longest silence between reads before a download is abandoned (default 30 s).
+    pub timeout_secs: Option<u64>,
 }
 
 /// One sync run of a feed.
@@ -39,6 +43,13 @@ pub struct RunRec {
     pub added: u64,
     pub removed: u64,
     pub unchanged: u64,
+    /// For network feeds: the last HTTP status, and the validators for the next
+    /// conditional GET.
+    pub http_status: Option<u16>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    /// 304: nothing was downloaded; the counts are the previous run's.
+    pub not_modified: bool,
 }
 
 impl Store {

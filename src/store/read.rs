@@ -223,6 +223,24 @@ impl Store {
         Ok(out)
     }
 
+    /// The timestamp of a stored event, for add-or-replace decisions before downloading it.
+    pub fn event_timestamp(&self, uuid: Uuid) -> Result<Option<i64>> {
+        let txn = self.read()?;
+        let Some(id) = txn
+            .open_table(EVENT_UUIDS)?
+            .get(uuid.as_u128())?
+            .map(|v| v.value())
+        else {
+            return Ok(None);
+        };
+        let ev = txn
+            .open_table(EVENTS)?
+            .get(id)?
+            .map(|e| decode::<EventRec>("event", e.value()))
+            .transpose()?;
+        Ok(ev.map(|e| e.timestamp))
+    }
+
     /// The attributes of one event (object attributes included), or None if unknown.
     pub fn event_attributes(&self, uuid: Uuid) -> Result<Option<Vec<Attribute>>> {
         let txn = self.read()?;

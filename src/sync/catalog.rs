@@ -88,6 +88,8 @@ pub fn parse(bytes: &[u8], now: i64) -> Result<(Vec<FeedRec>, Vec<String>), Pars
             interval_secs: parse_interval("1d").unwrap_or(86_400),
             enabled: false,
             created: now,
+            max_bytes: None,
+            timeout_secs: None,
         });
     }
     Ok((feeds, skipped))

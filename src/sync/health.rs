@@ -86,6 +86,8 @@ mod tests {
             interval_secs: 3600,
             enabled: true,
             created: 0,
+            max_bytes: None,
+            timeout_secs: None,
         }
     }
 

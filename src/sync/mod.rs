@@ -1,11 +1,13 @@
 //! Feeds: configuration helpers, the MISP feed catalog, sync runs and their health.
 //!
-//! This first part syncs feeds whose location is a local path (air-gapped users point feeds
-//! at a mounted directory); fetching over HTTP, TAXII and MISP servers, and the scheduler,
-//! come next on the same run record.
+//! A feed's location is a local path (air-gapped users point feeds at a mounted directory) or
+//! an HTTP(S) URL; TAXII 2.1 and MISP server pulls and the scheduler come next on the same
+//! run record.
 
 pub mod catalog;
+pub mod fetch;
 pub mod health;
+mod remote;
 
 use std::path::PathBuf;
 
@@ -67,16 +69,35 @@ pub fn sync(store: &mut Store, feed: &FeedRec) -> Result<RunRec> {
         started,
         ..RunRec::default()
     };
+    let previous = store.runs(&feed.name, 10)?.into_iter().find(|r| r.ok);
     let outcome = (|| -> std::result::Result<RunRec, String> {
-        let Some(path) = local_path(&feed.location) else {
-            return Err(format!(
-                "{} is a network location; this build syncs local paths only (HTTP, TAXII and MISP server pulls are not built yet)",
-                feed.location
-            ));
+        let format = format_of(&feed.format).ok_or_else(|| {
+            format!(
+                "format {} is not synced by this build (TAXII and MISP server pulls come next)",
+                feed.format
+            )
+        })?;
+        let path = match local_path(&feed.location) {
+            Some(p) => {
+                run.bytes = dir_bytes(&p);
+                p
+            }
+            None => match remote::download(store, feed, previous.as_ref(), &mut run)? {
+                remote::Downloaded::Staged(p) => p,
+                remote::Downloaded::NotModified => {
+                    // Nothing changed upstream: the last good data and its counts stand.
+                    let p = previous.clone().unwrap_or_default();
+                    return Ok(RunRec {
+                        records: p.records,
+                        unchanged: p.records,
+                        etag: p.etag,
+                        last_modified: p.last_modified,
+                        not_modified: true,
+                        ..run.clone()
+                    });
+                }
+            },
         };
-        let format = format_of(&feed.format)
-            .ok_or_else(|| format!("format {} cannot be synced from a path", feed.format))?;
-        run.bytes = dir_bytes(&path);
         let opts = ImportOptions {
             format,
             source: Some(feed.name.clone()),
@@ -86,9 +107,11 @@ pub fn sync(store: &mut Store, feed: &FeedRec) -> Result<RunRec> {
             },
             no_correlation: false,
         };
-        let reports = pipeline::import(store, &[path], &opts);
+        let reports = pipeline::import(store, std::slice::from_ref(&path), &opts);
         if let Some(bad) = reports.iter().find(|r| !r.ok) {
-            return Err(bad.error.clone().unwrap_or_else(|| "failed".into()));
+            let msg = bad.error.clone().unwrap_or_else(|| "failed".into());
+            // Name the feed's location, not the staging file.
+            return Err(msg.replace(&path.display().to_string(), &feed.location));
         }
         let mut r = run.clone();
         for rep in &reports {
@@ -106,7 +129,6 @@ pub fn sync(store: &mut Store, feed: &FeedRec) -> Result<RunRec> {
                 }
             }
         }
-        // A list with nothing in it merges nothing; count it as a run with zero records.
         Ok(r)
     })();
     let mut run = match outcome {

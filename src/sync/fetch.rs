@@ -1,0 +1,230 @@
+//! HTTP fetching for feeds: conditional GET, at most 5 redirects, connect and read timeouts,
+//! a size cap enforced while streaming to disk (memory does not grow with the feed), retries
+//! with exponential backoff and jitter on 429/5xx honouring Retry-After, gzip bodies.
+
+use std::io::Write;
+use std::path::Path;
+use std::time::Duration;
+
+use reqwest::header::{ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, RETRY_AFTER};
+
+#[derive(Debug, Clone)]
+pub struct FetchOptions {
+    pub max_bytes: u64,
+    pub retries: u32,
+    /// First backoff; doubled per attempt, with up to 50% jitter.
+    pub backoff: Duration,
+    /// Longest wait a Retry-After may ask for before the run gives up instead.
+    pub max_wait: Duration,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    /// Longest silence between reads.
+    pub read_timeout: Duration,
+}
+
+impl Default for FetchOptions {
+    fn default() -> Self {
+        FetchOptions {
+            max_bytes: 1 << 30,
+            retries: 3,
+            backoff: Duration::from_millis(500),
+            max_wait: Duration::from_secs(120),
+            etag: None,
+            last_modified: None,
+            read_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fetched {
+    /// 304: the last good data stands.
+    NotModified { status: u16 },
+    /// The body is in the destination file (decompressed when it was gzip).
+    Body {
+        status: u16,
+        bytes: u64,
+        etag: Option<String>,
+        last_modified: Option<String>,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error("HTTP {status} from {url}")]
+    Status { status: u16, url: String },
+    #[error("{url}: body larger than the {max} byte limit")]
+    TooLarge { url: String, max: u64 },
+    #[error("{url}: {message}")]
+    Transport { url: String, message: String },
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A client as every feed fetch uses it: rustls with the platform trust store (internal CAs
+/// work), proxy variables honoured, 5 redirects at most, 10 s to connect.
+pub fn client(read_timeout: Duration) -> Result<reqwest::Client, FetchError> {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::limited(5))
+        .connect_timeout(Duration::from_secs(10))
+        .read_timeout(read_timeout)
+        .user_agent(concat!("threatdeck/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| FetchError::Transport {
+            url: String::new(),
+            message: e.to_string(),
+        })
+}
+
+/// Jitter without a random crate: the clock's nanoseconds are random enough to spread
+/// retries of many feeds apart.
+fn jitter(d: Duration) -> Duration {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |t| t.subsec_nanos());
+    d + d.mul_f64(f64::from(nanos % 500) / 1000.0)
+}
+
+fn describe(e: &reqwest::Error) -> String {
+    // reqwest's Display hides the cause ("error sending request"); the chain says why.
+    let mut msg = e.to_string();
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        src = s.source();
+    }
+    if e.is_timeout() {
+        msg.push_str(" (timed out)");
+    }
+    msg
+}
+
+/// Fetch `url` into `dest`.
+pub async fn fetch(
+    client: &reqwest::Client,
+    url: &str,
+    opts: &FetchOptions,
+    dest: &Path,
+) -> Result<Fetched, FetchError> {
+    let mut attempt = 0;
+    loop {
+        let mut req = client.get(url);
+        if let Some(e) = &opts.etag {
+            req = req.header(IF_NONE_MATCH, e);
+        }
+        if let Some(l) = &opts.last_modified {
+            req = req.header(IF_MODIFIED_SINCE, l);
+        }
+        let transport = |e: reqwest::Error| FetchError::Transport {
+            url: url.to_string(),
+            message: describe(&e),
+        };
+        let resp = match req.send().await {
+            Ok(r) => r,
+            // A refused or reset connection may pass; a server too slow to answer stays slow.
+            Err(e) if attempt < opts.retries && e.is_connect() => {
+                attempt += 1;
+                tokio::time::sleep(jitter(opts.backoff * 2u32.pow(attempt - 1))).await;
+                continue;
+            }
+            Err(e) => return Err(transport(e)),
+        };
+        let status = resp.status().as_u16();
+        if status == 304 {
+            return Ok(Fetched::NotModified { status });
+        }
+        if (status == 429 || resp.status().is_server_error()) && attempt < opts.retries {
+            attempt += 1;
+            let asked = resp
+                .headers()
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(Duration::from_secs);
+            let wait = asked.unwrap_or_else(|| jitter(opts.backoff * 2u32.pow(attempt - 1)));
+            if wait > opts.max_wait {
+                return Err(FetchError::Status {
+                    status,
+                    url: url.to_string(),
+                });
+            }
+            tokio::time::sleep(wait).await;
+            continue;
+        }
+        if !resp.status().is_success() {
+            return Err(FetchError::Status {
+                status,
+                url: url.to_string(),
+            });
+        }
+        let header = |h| {
+            resp.headers()
+                .get(h)
+                .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let (etag, last_modified) = (header(ETAG), header(LAST_MODIFIED));
+        if resp.content_length().is_some_and(|n| n > opts.max_bytes) {
+            return Err(FetchError::TooLarge {
+                url: url.to_string(),
+                max: opts.max_bytes,
+            });
+        }
+        let mut resp = resp;
+        let mut file = std::io::BufWriter::new(std::fs::File::create(dest)?);
+        let mut bytes = 0u64;
+        while let Some(chunk) = resp.chunk().await.map_err(transport)? {
+            bytes += chunk.len() as u64;
+            if bytes > opts.max_bytes {
+                return Err(FetchError::TooLarge {
+                    url: url.to_string(),
+                    max: opts.max_bytes,
+                });
+            }
+            file.write_all(&chunk)?;
+        }
+        file.flush()?;
+        drop(file);
+        gunzip_in_place(dest, opts.max_bytes).map_err(|e| match e.kind() {
+            std::io::ErrorKind::FileTooLarge => FetchError::TooLarge {
+                url: url.to_string(),
+                max: opts.max_bytes,
+            },
+            _ => FetchError::Transport {
+                url: url.to_string(),
+                message: format!("gzip body: {e}"),
+            },
+        })?;
+        return Ok(Fetched::Body {
+            status,
+            bytes,
+            etag,
+            last_modified,
+        });
+    }
+}
+
+/// A `.gz` file served as-is (not as Content-Encoding) is unpacked, capped like the body.
+fn gunzip_in_place(path: &Path, max: u64) -> std::io::Result<()> {
+    let mut head = [0u8; 2];
+    let n = std::io::Read::read(&mut std::fs::File::open(path)?, &mut head)?;
+    if n < 2 || head != [0x1f, 0x8b] {
+        return Ok(());
+    }
+    let tmp = path.with_extension("gunzip");
+    {
+        let mut src = flate2::read::MultiGzDecoder::new(std::fs::File::open(path)?);
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        let copied = std::io::copy(&mut std::io::Read::take(&mut src, max + 1), &mut out)?;
+        if copied > max {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::FileTooLarge,
+                "unpacked body over the limit",
+            ));
+        }
+        out.flush()?;
+    }
+    std::fs::rename(&tmp, path)
+}

@@ -1,0 +1,154 @@
+//! Feeds synced over HTTP from a real server on loopback.
+
+mod common;
+
+use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use common::http::{Resp, Server};
+use common::{Td, stderr};
+
+fn add(td: &Td, name: &str, url: &str, extra: &[&str]) {
+    let mut args = vec!["feeds", "add", name, url, "--format", "freetext"];
+    args.extend(extra);
+    let out = td.run(args);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+fn sync(td: &Td, name: &str) -> serde_json::Value {
+    let out = td.run(["feeds", "sync", name, "--json"]);
+    serde_json::from_slice::<serde_json::Value>(&out.stdout)
+        .unwrap_or_else(|_| panic!("{}", stderr(&out)))[0]
+        .clone()
+}
+
+#[test]
+fn etag_makes_an_unchanged_resync_a_304() {
+    let srv = Server::start(|req| {
+        if req.headers.get("if-none-match").map(String::as_str) == Some("\"v1\"") {
+            return Resp::status(304);
+        }
+        Resp::ok("198.51.100.1\nbad.example\n").header("ETag", "\"v1\"")
+    });
+    let td = Td::new();
+    add(&td, "f", &srv.url("/list.txt"), &[]);
+    let r = sync(&td, "f");
+    assert_eq!(
+        (
+            r["ok"].as_bool(),
+            r["added"].as_u64(),
+            r["http_status"].as_u64()
+        ),
+        (Some(true), Some(2), Some(200))
+    );
+    let r = sync(&td, "f");
+    assert_eq!(
+        (
+            r["not_modified"].as_bool(),
+            r["http_status"].as_u64(),
+            r["records"].as_u64()
+        ),
+        (Some(true), Some(304), Some(2))
+    );
+    let show = td.json(["feeds", "show", "f", "--json"]);
+    assert_eq!(
+        show["health"]["status"], "ok",
+        "a 304 is not an empty feed: {show}"
+    );
+    assert_eq!(td.stats()["attributes"], 2);
+}
+
+#[test]
+fn gzip_files_and_redirects() {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(b"203.0.113.50\n203.0.113.51\n").unwrap();
+    let body = gz.finish().unwrap();
+    let srv = Server::start(move |req| match req.path.as_str() {
+        "/old" => Resp::status(302).header("Location", "/list.txt.gz"),
+        _ => Resp::ok(body.clone()).header("Content-Type", "application/gzip"),
+    });
+    let td = Td::new();
+    add(&td, "g", &srv.url("/old"), &[]);
+    let r = sync(&td, "g");
+    assert_eq!(
+        (r["ok"].as_bool(), r["added"].as_u64()),
+        (Some(true), Some(2)),
+        "{r}"
+    );
+    assert_eq!(srv.hits(), ["/old", "/list.txt.gz"]);
+}
+
+#[test]
+fn rate_limits_are_retried_after_the_asked_wait() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = Arc::clone(&calls);
+    let srv = Server::start(move |_| {
+        if c.fetch_add(1, Ordering::SeqCst) == 0 {
+            Resp::status(429).header("Retry-After", "1")
+        } else {
+            Resp::ok("192.0.2.77\n")
+        }
+    });
+    let td = Td::new();
+    add(&td, "r", &srv.url("/l"), &[]);
+    let start = std::time::Instant::now();
+    let r = sync(&td, "r");
+    assert_eq!(r["ok"], true, "{r}");
+    assert!(start.elapsed() >= Duration::from_secs(1));
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+}
+
+#[test]
+fn failures_keep_the_last_good_data() {
+    let mode = Arc::new(AtomicUsize::new(0));
+    let m = Arc::clone(&mode);
+    let srv = Server::start(move |_| match m.load(Ordering::SeqCst) {
+        0 => Resp::ok("192.0.2.1\n192.0.2.2\n"),
+        1 => Resp::status(500).header("Retry-After", "0"),
+        2 => Resp {
+            cut_at: Some(5),
+            ..Resp::ok("192.0.2.3\n192.0.2.4\n")
+        },
+        3 => Resp::ok(vec![b'x'; 4096]),
+        _ => Resp {
+            delay: Duration::from_secs(3),
+            ..Resp::ok("192.0.2.9\n")
+        },
+    });
+    let td = Td::new();
+    add(
+        &td,
+        "flaky",
+        &srv.url("/l"),
+        &["--max-size", "1024", "--timeout", "1"],
+    );
+    assert_eq!(sync(&td, "flaky")["added"], 2);
+    for (m, why) in [(1, "HTTP 500"), (2, ""), (3, "limit"), (4, "timed out")] {
+        mode.store(m, Ordering::SeqCst);
+        let out = td.run(["feeds", "sync", "flaky", "--json"]);
+        assert_eq!(out.status.code(), Some(1), "mode {m}");
+        let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(r[0]["ok"], false, "mode {m}: {r}");
+        assert!(
+            r[0]["error"].as_str().unwrap().contains(why),
+            "mode {m}: {r}"
+        );
+        assert_eq!(
+            td.stats()["deleted_attributes"],
+            0,
+            "mode {m}: nothing vanished"
+        );
+        assert_eq!(td.stats()["attributes"], 2, "mode {m}");
+    }
+    let show = td.json(["feeds", "show", "flaky", "--json"]);
+    assert!(
+        show["health"]["flags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f == "failing"),
+        "{show}"
+    );
+}

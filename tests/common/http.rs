@@ -1,0 +1,114 @@
+//! A real HTTP/1.1 server on 127.0.0.1 for feed tests: each connection gets one response
+//! from the test's handler, which may delay it or cut the body short.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpListener};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+#[derive(Debug, Clone, Default)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub delay: Duration,
+    /// Send only this many body bytes (after a Content-Length for the whole body).
+    pub cut_at: Option<usize>,
+}
+
+impl Resp {
+    pub fn ok(body: impl Into<Vec<u8>>) -> Resp {
+        Resp {
+            status: 200,
+            body: body.into(),
+            ..Resp::default()
+        }
+    }
+
+    pub fn status(status: u16) -> Resp {
+        Resp {
+            status,
+            ..Resp::default()
+        }
+    }
+
+    pub fn header(mut self, k: &str, v: &str) -> Resp {
+        self.headers.push((k.to_string(), v.to_string()));
+        self
+    }
+}
+
+/// A request as the handler sees it: path and lower-cased headers.
+pub struct Req {
+    pub path: String,
+    pub headers: HashMap<String, String>,
+}
+
+pub struct Server {
+    pub addr: SocketAddr,
+    hits: Arc<Mutex<Vec<String>>>,
+}
+
+impl Server {
+    pub fn start(handler: impl Fn(&Req) -> Resp + Send + Sync + 'static) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let addr = listener.local_addr().expect("addr");
+        let hits = Arc::new(Mutex::new(Vec::new()));
+        let handler = Arc::new(handler);
+        let seen = Arc::clone(&hits);
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(mut conn) = conn else { continue };
+                let handler = Arc::clone(&handler);
+                let seen = Arc::clone(&seen);
+                std::thread::spawn(move || {
+                    let mut reader = BufReader::new(conn.try_clone().expect("clone stream"));
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).is_err() {
+                        return;
+                    }
+                    let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+                    let mut headers = HashMap::new();
+                    loop {
+                        let mut h = String::new();
+                        if reader.read_line(&mut h).is_err() || h.trim().is_empty() {
+                            break;
+                        }
+                        if let Some((k, v)) = h.split_once(':') {
+                            headers.insert(k.trim().to_lowercase(), v.trim().to_string());
+                        }
+                    }
+                    seen.lock().expect("hits").push(path.clone());
+                    let resp = handler(&Req { path, headers });
+                    std::thread::sleep(resp.delay);
+                    let mut out = format!("HTTP/1.1 {} X\r\n", resp.status);
+                    for (k, v) in &resp.headers {
+                        out.push_str(&format!("{k}: {v}\r\n"));
+                    }
+                    out.push_str(&format!(
+                        "Content-Length: {}\r\nConnection: close\r\n\r\n",
+                        resp.body.len()
+                    ));
+                    let body =
+                        &resp.body[..resp.cut_at.unwrap_or(resp.body.len()).min(resp.body.len())];
+                    let _ = conn.write_all(out.as_bytes());
+                    let _ = conn.write_all(body);
+                    let _ = conn.flush();
+                });
+            }
+        });
+        Server { addr, hits }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Paths requested so far.
+    pub fn hits(&self) -> Vec<String> {
+        self.hits.lock().expect("hits").clone()
+    }
+}
