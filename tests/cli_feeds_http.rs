@@ -152,3 +152,55 @@ fn failures_keep_the_last_good_data() {
         "{show}"
     );
 }
+
+#[test]
+fn api_keys_come_from_the_environment_and_are_never_shown() {
+    let srv = Server::start(|req| {
+        if req.headers.get("x-api-key").map(String::as_str) == Some("s3cret-value") {
+            Resp::ok("192.0.2.200\n")
+        } else {
+            Resp::status(401)
+        }
+    });
+    let td = Td::new();
+    let literal = td.run([
+        "feeds",
+        "add",
+        "k",
+        &srv.url("/l"),
+        "--format",
+        "freetext",
+        "--header",
+        "X-API-Key: s3cret-value",
+    ]);
+    assert_eq!(literal.status.code(), Some(1));
+    assert!(stderr(&literal).contains("env:"), "{}", stderr(&literal));
+    add(
+        &td,
+        "k",
+        &srv.url("/l"),
+        &["--header", "X-API-Key: env:TD_FEED_KEY"],
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_threatdeck"))
+        .env("TD_FEED_KEY", "s3cret-value")
+        .arg("--data-dir")
+        .arg(td.data())
+        .args(["feeds", "sync", "k", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Without the variable the run fails naming the variable, not a value.
+    let r = sync(&td, "k");
+    assert!(r["error"].as_str().unwrap().contains("TD_FEED_KEY"), "{r}");
+    for args in [
+        vec!["feeds", "show", "k", "--json"],
+        vec!["feeds", "list", "--json"],
+        vec!["log", "--json"],
+    ] {
+        let out = td.run(args);
+        assert!(
+            !String::from_utf8_lossy(&out.stdout).contains("s3cret"),
+            "a secret leaked"
+        );
+    }
+}

@@ -74,6 +74,9 @@ enum FeedsCommand {
         /// Seconds of silence before a download is abandoned (default 30).
         #[arg(long)]
         timeout: Option<u64>,
+        /// A request header, 'Name: value'; secrets as 'Name: env:VARIABLE' (repeatable).
+        #[arg(long = "header", value_name = "NAME: VALUE")]
+        headers: Vec<String>,
         #[arg(long)]
         enable: bool,
     },
@@ -202,6 +205,9 @@ pub fn run(dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
                     v.health.status,
                     v.health.flags.join(",")
                 );
+                for (k, val) in &v.feed.headers {
+                    println!("  header    {}", inert(&sync::headers::shown(k, val)));
+                }
                 for r in &runs {
                     println!("  run       {}", run_line(r));
                 }
@@ -217,8 +223,14 @@ pub fn run(dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
             provider,
             max_size,
             timeout,
+            headers,
             enable,
         } => {
+            let headers = headers
+                .iter()
+                .map(|h| sync::headers::parse(h))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| anyhow::anyhow!("--header: {e}"))?;
             if name.trim().is_empty() {
                 anyhow::bail!("a feed needs a name");
             }
@@ -247,6 +259,7 @@ pub fn run(dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
                 created,
                 max_bytes: max_size,
                 timeout_secs: timeout.filter(|&t| t > 0),
+                headers,
             })?;
             println!(
                 "feed {} saved ({})",

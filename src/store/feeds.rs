@@ -28,6 +28,9 @@ pub struct FeedRec {
     pub max_bytes: Option<u64>,
     /// Longest silence between reads before a download is abandoned (default 30 s).
     pub timeout_secs: Option<u64>,
+    /// Extra request headers. A value `env:NAME` is read from the environment at fetch
+    /// time; secrets never live in the store (see `sync::headers`).
+    pub headers: Vec<(String, String)>,
 }
 
 /// One sync run of a feed.

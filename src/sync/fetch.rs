@@ -20,6 +20,8 @@ pub struct FetchOptions {
     pub last_modified: Option<String>,
     /// Longest silence between reads.
     pub read_timeout: Duration,
+    /// Extra request headers, resolved (they may hold secrets: never print them).
+    pub headers: Vec<(String, String)>,
 }
 
 impl Default for FetchOptions {
@@ -32,6 +34,7 @@ impl Default for FetchOptions {
             etag: None,
             last_modified: None,
             read_timeout: Duration::from_secs(30),
+            headers: Vec::new(),
         }
     }
 }
@@ -110,6 +113,9 @@ pub async fn fetch(
     let mut attempt = 0;
     loop {
         let mut req = client.get(url);
+        for (k, v) in &opts.headers {
+            req = req.header(k.as_str(), v.as_str());
+        }
         if let Some(e) = &opts.etag {
             req = req.header(IF_NONE_MATCH, e);
         }

@@ -6,6 +6,7 @@
 
 pub mod catalog;
 pub mod fetch;
+pub mod headers;
 pub mod health;
 mod remote;
 

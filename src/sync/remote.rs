@@ -57,6 +57,7 @@ pub fn download(
         read_timeout: feed
             .timeout_secs
             .map_or(defaults.read_timeout, std::time::Duration::from_secs),
+        headers: super::headers::resolve(&feed.headers)?,
         ..defaults
     };
     let client = client(opts.read_timeout).map_err(|e| e.to_string())?;

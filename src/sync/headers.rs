@@ -1,0 +1,85 @@
+//! Feed request headers. Secrets (API keys, tokens, passwords) are never stored: a sensitive
+//! header must say `env:NAME`, read from the environment when the feed is fetched, and is
+//! never printed.
+
+/// Header names whose values are credentials.
+fn sensitive(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n == "authorization"
+        || ["key", "token", "secret", "auth", "password", "cookie"]
+            .iter()
+            .any(|s| n.contains(s))
+}
+
+/// Parse a `--header 'Name: value'` argument; refuses a literal credential.
+pub fn parse(arg: &str) -> Result<(String, String), String> {
+    let (name, value) = arg
+        .split_once(':')
+        .ok_or_else(|| format!("{arg:?}: expected 'Name: value'"))?;
+    let (name, value) = (name.trim(), value.trim());
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(format!("{name:?} is not a header name"));
+    }
+    if sensitive(name) && !value.starts_with("env:") {
+        return Err(format!(
+            "{name} carries a secret: put it in an environment variable and pass '{name}: env:VARIABLE'"
+        ));
+    }
+    Ok((name.to_string(), value.to_string()))
+}
+
+/// How a header is shown: references as written, other values as given (never a secret).
+pub fn shown(name: &str, value: &str) -> String {
+    format!("{name}: {value}")
+}
+
+/// The headers to send, with `env:` references resolved; a missing variable is an error that
+/// names the variable, not its value.
+pub fn resolve(headers: &[(String, String)]) -> Result<Vec<(String, String)>, String> {
+    headers
+        .iter()
+        .map(|(k, v)| match v.strip_prefix("env:") {
+            Some(var) => std::env::var(var)
+                .map(|val| (k.clone(), val))
+                .map_err(|_| format!("header {k}: environment variable {var} is not set")),
+            None => Ok((k.clone(), v.clone())),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_must_come_from_the_environment() {
+        assert_eq!(
+            parse("Accept: text/plain").unwrap(),
+            ("Accept".into(), "text/plain".into())
+        );
+        assert!(
+            parse("Authorization: Bearer abc")
+                .unwrap_err()
+                .contains("env:")
+        );
+        assert!(parse("X-API-Key: abc").is_err());
+        assert_eq!(parse("X-API-Key: env:FEED_KEY").unwrap().1, "env:FEED_KEY");
+        assert!(parse("no colon").is_err());
+        assert!(parse("Bad Name: x").is_err());
+    }
+
+    #[test]
+    fn references_resolve_at_fetch_time() {
+        let h = vec![
+            ("Accept".to_string(), "x".to_string()),
+            ("X-Key".to_string(), "env:TD_TEST_MISSING_VAR".to_string()),
+        ];
+        let e = resolve(&h).unwrap_err();
+        assert!(e.contains("TD_TEST_MISSING_VAR"), "{e}");
+        assert_eq!(resolve(&h[..1]).unwrap(), h[..1]);
+    }
+}
