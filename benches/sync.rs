@@ -40,8 +40,14 @@ fn main() {
         c.arg("--data-dir").arg(&store).args(args);
         c
     };
-    let add = td(&["feeds", "add", "bench", &url, "--format", "freetext"]).output().expect("feeds add");
-    assert!(add.status.success(), "{}", String::from_utf8_lossy(&add.stderr));
+    let add = td(&["feeds", "add", "bench", &url, "--format", "freetext"])
+        .output()
+        .expect("feeds add");
+    assert!(
+        add.status.success(),
+        "{}",
+        String::from_utf8_lossy(&add.stderr)
+    );
 
     let curl = measure(Command::new("curl").args(["-s", "-o", "/dev/null", &url]));
     let first = measure(&mut td(&["feeds", "sync", "bench", "--json"]));
@@ -50,7 +56,10 @@ fn main() {
     let rerun: serde_json::Value = serde_json::from_slice(&again.stdout).expect("sync --json");
 
     let mb = body.len() as f64 / 1e6;
-    println!("threatdeck feed sync bench — {lines} lines, {:.1} MB, served from 127.0.0.1", mb);
+    println!(
+        "threatdeck feed sync bench — {lines} lines, {:.1} MB, served from 127.0.0.1",
+        mb
+    );
     println!(
         "curl download only      : {:>7.3} s  ({:.0} MB/s)",
         curl.seconds,

@@ -204,3 +204,89 @@ fn api_keys_come_from_the_environment_and_are_never_shown() {
         );
     }
 }
+
+#[test]
+fn daemon_once_syncs_only_due_enabled_feeds() {
+    let srv = Server::start(|_| Resp::ok("192.0.2.150\n"));
+    let td = Td::new();
+    let list = td.file("local.txt", "192.0.2.151\n");
+    add(
+        &td,
+        "web",
+        &srv.url("/l"),
+        &["--enable", "--interval", "1h"],
+    );
+    let out = td.run([
+        "feeds".as_ref(),
+        "add".as_ref(),
+        "disk".as_ref(),
+        list.as_os_str(),
+        "--format".as_ref(),
+        "freetext".as_ref(),
+        "--enable".as_ref(),
+    ]);
+    assert!(out.status.success());
+    add(&td, "off", &srv.url("/never"), &[]);
+    let events = td.json(["daemon", "--once", "--json"]);
+    let finished: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"] == "finished")
+        .map(|e| e["feed"].as_str().unwrap())
+        .collect();
+    assert_eq!(finished, ["disk", "web"], "{events}");
+    assert!(!srv.hits().contains(&"/never".to_string()));
+    let again = td.json(["daemon", "--once", "--json"]);
+    assert!(
+        again.as_array().unwrap().is_empty(),
+        "nothing is due within the hour: {again}"
+    );
+}
+
+#[test]
+fn daemon_runs_until_interrupted() {
+    use std::io::BufRead;
+    let td = Td::new();
+    let list = td.file("local.txt", "192.0.2.160\n");
+    td.run([
+        "feeds".as_ref(),
+        "add".as_ref(),
+        "disk".as_ref(),
+        list.as_os_str(),
+        "--format".as_ref(),
+        "freetext".as_ref(),
+        "--enable".as_ref(),
+    ]);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_threatdeck"))
+        .arg("--data-dir")
+        .arg(td.data())
+        .args(["daemon", "--tick", "1"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    let first_done = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find(|l| l.contains("sync disk: 1 records"));
+    assert!(first_done.is_some(), "the daemon synced the due feed");
+    // SAFETY: signalling our own child process.
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, libc::SIGINT);
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "{status}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the daemon did not stop"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

@@ -1,6 +1,7 @@
 //! Command-line interface: one file per subcommand, each calling the library.
 
 mod correlate;
+mod daemon;
 mod feeds;
 mod home;
 mod import;
@@ -62,6 +63,8 @@ pub enum Command {
     Score(score::Args),
     /// Sources and feeds.
     Feeds(feeds::Args),
+    /// Sync enabled feeds on their intervals, headless (or --once for cron).
+    Daemon(daemon::Args),
 }
 
 /// The data directory: `--data-dir`, `THREATDECK_DATA`, or the platform data dir.
@@ -97,6 +100,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Sighting(args)) => sighting::run(&dir, args),
         Some(Command::Score(args)) => score::run(&dir, args),
         Some(Command::Feeds(args)) => feeds::run(&dir, args),
+        Some(Command::Daemon(args)) => daemon::run(&dir, args),
     }
 }
 

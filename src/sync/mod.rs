@@ -9,6 +9,7 @@ pub mod fetch;
 pub mod headers;
 pub mod health;
 mod remote;
+pub mod scheduler;
 
 use std::path::PathBuf;
 

@@ -1,0 +1,97 @@
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+
+use crate::safe_text::inert;
+use crate::sync::scheduler::{self, SyncEvent};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Seconds between checks for due feeds.
+    #[arg(long, default_value_t = 60)]
+    tick: u64,
+    /// Sync the feeds that are due, then exit (for cron and tests).
+    #[arg(long)]
+    once: bool,
+    /// With --once: print the events as one JSON document.
+    #[arg(long, requires = "once")]
+    json: bool,
+}
+
+fn line(e: &SyncEvent) -> String {
+    match e {
+        SyncEvent::Started { feed } => format!("sync {}: started", inert(feed)),
+        SyncEvent::Finished { feed, run } => format!(
+            "sync {}: {} records, +{} -{}{}",
+            inert(feed),
+            run.records,
+            run.added,
+            run.removed,
+            if run.not_modified {
+                " (not modified)"
+            } else {
+                ""
+            }
+        ),
+        SyncEvent::Failed { feed, error } => {
+            format!("sync {}: failed: {}", inert(feed), inert(error))
+        }
+    }
+}
+
+pub fn run(dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
+    let store = Arc::new(Mutex::new(super::open_store(dir)?));
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    if args.once {
+        rt.block_on(scheduler::run_due(&store, &tx));
+        drop(tx);
+        let mut events = Vec::new();
+        while let Ok(e) = rx.try_recv() {
+            events.push(e);
+        }
+        if args.json {
+            super::print_json(&events)?;
+        } else {
+            for e in &events {
+                println!("{}", line(e));
+            }
+        }
+        let failed = events.iter().any(|e| matches!(e, SyncEvent::Failed { .. }));
+        return Ok(if failed {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        });
+    }
+    let (stop_tx, stop_rx) = watch::channel(false);
+    rt.block_on(async move {
+        let worker = tokio::spawn(scheduler::daemon(
+            store,
+            Duration::from_secs(args.tick.max(1)),
+            tx,
+            stop_rx,
+        ));
+        let printer = tokio::spawn(async move {
+            while let Some(e) = rx.recv().await {
+                println!("{}", line(&e));
+            }
+        });
+        eprintln!(
+            "threatdeck daemon: syncing due feeds every {} s; Ctrl-C to stop",
+            args.tick.max(1)
+        );
+        let _ = tokio::signal::ctrl_c().await;
+        eprintln!("stopping after the current feed");
+        let _ = stop_tx.send(true);
+        let _ = worker.await;
+        let _ = printer.await;
+    });
+    Ok(ExitCode::SUCCESS)
+}
