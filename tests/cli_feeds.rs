@@ -90,15 +90,15 @@ fn a_failed_run_keeps_the_previous_data_and_is_recorded() {
 }
 
 #[test]
-fn taxii_and_misp_server_feeds_are_configured_but_not_yet_synced() {
+fn misp_server_feeds_are_configured_but_not_yet_synced() {
     let td = Td::new();
     td.run([
         "feeds",
         "add",
         "remote",
-        "https://taxii.example/api/collections/x/",
+        "https://misp.example/",
         "--format",
-        "taxii",
+        "misp-server",
     ]);
     let out = td.run(["feeds", "sync", "remote"]);
     assert_eq!(out.status.code(), Some(1));

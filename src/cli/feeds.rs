@@ -74,6 +74,10 @@ enum FeedsCommand {
         /// Seconds of silence before a download is abandoned (default 30).
         #[arg(long)]
         timeout: Option<u64>,
+        /// TAXII: the collection (id or title), when the location is a discovery URL or an
+        /// API root rather than a collection URL.
+        #[arg(long)]
+        collection: Option<String>,
         /// A request header, 'Name: value'; secrets as 'Name: env:VARIABLE' (repeatable).
         #[arg(long = "header", value_name = "NAME: VALUE")]
         headers: Vec<String>,
@@ -224,6 +228,7 @@ pub fn run(dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
             max_size,
             timeout,
             headers,
+            collection,
             enable,
         } => {
             let headers = headers
@@ -259,6 +264,7 @@ pub fn run(dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
                 created,
                 max_bytes: max_size,
                 timeout_secs: timeout.filter(|&t| t > 0),
+                collection,
                 headers,
             })?;
             println!(

@@ -28,6 +28,8 @@ pub struct FeedRec {
     pub max_bytes: Option<u64>,
     /// Longest silence between reads before a download is abandoned (default 30 s).
     pub timeout_secs: Option<u64>,
+    /// TAXII: the collection (id or title) when the location does not name one.
+    pub collection: Option<String>,
     /// Extra request headers. A value `env:NAME` is read from the environment at fetch
     /// time; secrets never live in the store (see `sync::headers`).
     pub headers: Vec<(String, String)>,
@@ -51,8 +53,10 @@ pub struct RunRec {
     pub http_status: Option<u16>,
     pub etag: Option<String>,
     pub last_modified: Option<String>,
-    /// 304: nothing was downloaded; the counts are the previous run's.
+    /// 304 (or no new TAXII objects): nothing new; the counts are the previous run's.
     pub not_modified: bool,
+    /// TAXII: `X-TAXII-Date-Added-Last`, where the next run continues.
+    pub cursor: Option<String>,
 }
 
 impl Store {

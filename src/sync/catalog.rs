@@ -90,6 +90,7 @@ pub fn parse(bytes: &[u8], now: i64) -> Result<(Vec<FeedRec>, Vec<String>), Pars
             created: now,
             max_bytes: None,
             timeout_secs: None,
+            collection: None,
             headers: Vec::new(),
         });
     }

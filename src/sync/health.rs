@@ -88,6 +88,7 @@ mod tests {
             created: 0,
             max_bytes: None,
             timeout_secs: None,
+            collection: None,
             headers: Vec::new(),
         }
     }

@@ -10,6 +10,7 @@ pub mod headers;
 pub mod health;
 mod remote;
 pub mod scheduler;
+mod taxii;
 
 use std::path::PathBuf;
 
@@ -58,7 +59,7 @@ fn format_of(name: &str) -> Option<Format> {
         "misp-event" => Format::MispEvent,
         "csv" => Format::Csv,
         "freetext" => Format::Freetext,
-        "stix" => Format::Stix,
+        "stix" | "taxii" => Format::Stix,
         _ => return None,
     })
 }
@@ -75,7 +76,7 @@ pub fn sync(store: &mut Store, feed: &FeedRec) -> Result<RunRec> {
     let outcome = (|| -> std::result::Result<RunRec, String> {
         let format = format_of(&feed.format).ok_or_else(|| {
             format!(
-                "format {} is not synced by this build (TAXII and MISP server pulls come next)",
+                "format {} is not synced by this build (MISP server pulls come next)",
                 feed.format
             )
         })?;

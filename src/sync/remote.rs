@@ -64,6 +64,25 @@ pub fn download(
     if feed.format == "misp-feed" {
         return rt.block_on(misp_feed_download(store, &client, feed, &opts, &dir, run));
     }
+    if feed.format == "taxii" {
+        let dest = dir.join("objects.json");
+        let after = previous.and_then(|p| p.cursor.clone());
+        let pulled = rt.block_on(super::taxii::pull(
+            &client,
+            &feed.location,
+            feed.collection.as_deref(),
+            after.as_deref(),
+            &opts,
+            &dest,
+        ))?;
+        run.bytes += pulled.bytes;
+        run.http_status = Some(200);
+        run.cursor = pulled.cursor.or(after);
+        if pulled.objects == 0 {
+            return Ok(Downloaded::NotModified);
+        }
+        return Ok(Downloaded::Staged(dest));
+    }
     let dest = dir.join("body");
     let got = rt
         .block_on(fetch(&client, &feed.location, &opts, &dest))
