@@ -90,29 +90,6 @@ fn a_failed_run_keeps_the_previous_data_and_is_recorded() {
 }
 
 #[test]
-fn misp_server_feeds_are_configured_but_not_yet_synced() {
-    let td = Td::new();
-    td.run([
-        "feeds",
-        "add",
-        "remote",
-        "https://misp.example/",
-        "--format",
-        "misp-server",
-    ]);
-    let out = td.run(["feeds", "sync", "remote"]);
-    assert_eq!(out.status.code(), Some(1));
-    let show = td.json(["feeds", "show", "remote", "--json"]);
-    assert!(
-        show["runs"][0]["error"]
-            .as_str()
-            .unwrap()
-            .contains("not synced by this build"),
-        "{show}"
-    );
-}
-
-#[test]
 fn enable_disable_remove() {
     let td = Td::new();
     td.run(["feeds", "add", "x", "/nonexistent", "--format", "freetext"]);

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod fetch;
 pub mod headers;
 pub mod health;
+mod misp_api;
 mod remote;
 pub mod scheduler;
 mod taxii;
@@ -60,6 +61,7 @@ fn format_of(name: &str) -> Option<Format> {
         "csv" => Format::Csv,
         "freetext" => Format::Freetext,
         "stix" | "taxii" => Format::Stix,
+        "misp-server" => Format::MispEvent,
         _ => return None,
     })
 }
@@ -74,12 +76,8 @@ pub fn sync(store: &mut Store, feed: &FeedRec) -> Result<RunRec> {
     };
     let previous = store.runs(&feed.name, 10)?.into_iter().find(|r| r.ok);
     let outcome = (|| -> std::result::Result<RunRec, String> {
-        let format = format_of(&feed.format).ok_or_else(|| {
-            format!(
-                "format {} is not synced by this build (MISP server pulls come next)",
-                feed.format
-            )
-        })?;
+        let format = format_of(&feed.format)
+            .ok_or_else(|| format!("format {} cannot be synced", feed.format))?;
         let path = match local_path(&feed.location) {
             Some(p) => {
                 run.bytes = dir_bytes(&p);

@@ -64,6 +64,24 @@ pub fn download(
     if feed.format == "misp-feed" {
         return rt.block_on(misp_feed_download(store, &client, feed, &opts, &dir, run));
     }
+    if feed.format == "misp-server" {
+        let dest = dir.join("events.json");
+        let since = previous.and_then(|p| p.cursor.clone());
+        let pulled = rt.block_on(super::misp_api::pull(
+            &client,
+            &feed.location,
+            since.as_deref(),
+            &opts,
+            &dest,
+        ))?;
+        run.bytes += pulled.bytes;
+        run.http_status = Some(200);
+        run.cursor = pulled.cursor.or(since);
+        if pulled.events == 0 {
+            return Ok(Downloaded::NotModified);
+        }
+        return Ok(Downloaded::Staged(dest));
+    }
     if feed.format == "taxii" {
         let dest = dir.join("objects.json");
         let after = previous.and_then(|p| p.cursor.clone());

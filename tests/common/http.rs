@@ -41,10 +41,12 @@ impl Resp {
     }
 }
 
-/// A request as the handler sees it: path and lower-cased headers.
+/// A request as the handler sees it: method, path, lower-cased headers, body.
 pub struct Req {
+    pub method: String,
     pub path: String,
     pub headers: HashMap<String, String>,
+    pub body: String,
 }
 
 pub struct Server {
@@ -70,6 +72,7 @@ impl Server {
                     if reader.read_line(&mut line).is_err() {
                         return;
                     }
+                    let method = line.split_whitespace().next().unwrap_or("GET").to_string();
                     let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
                     let mut headers = HashMap::new();
                     loop {
@@ -81,8 +84,20 @@ impl Server {
                             headers.insert(k.trim().to_lowercase(), v.trim().to_string());
                         }
                     }
+                    let len = headers
+                        .get("content-length")
+                        .and_then(|l| l.parse::<usize>().ok())
+                        .unwrap_or(0);
+                    let mut body = vec![0u8; len.min(1 << 20)];
+                    let _ = std::io::Read::read_exact(&mut reader, &mut body);
+                    let body = String::from_utf8_lossy(&body).into_owned();
                     seen.lock().expect("hits").push(path.clone());
-                    let resp = handler(&Req { path, headers });
+                    let resp = handler(&Req {
+                        method,
+                        path,
+                        headers,
+                        body,
+                    });
                     std::thread::sleep(resp.delay);
                     let mut out = format!("HTTP/1.1 {} X\r\n", resp.status);
                     for (k, v) in &resp.headers {
