@@ -378,3 +378,50 @@ fn a_misp_server_is_pulled_in_pages_then_incrementally() {
     );
     assert_eq!(td.stats()["events"], 150);
 }
+
+#[test]
+fn a_body_without_the_sentinel_fails_and_keeps_the_data() {
+    let mode = Arc::new(AtomicUsize::new(0));
+    let m = Arc::clone(&mode);
+    let srv = Server::start(move |_| match m.load(Ordering::SeqCst) {
+        0 => Resp::ok("# My Blocklist v2\n192.0.2.90\n"),
+        _ => Resp::ok("<html>Maintenance: try 10.0.0.1 later</html>"),
+    });
+    let td = Td::new();
+    add(&td, "s", &srv.url("/l"), &["--sentinel", "My Blocklist"]);
+    assert_eq!(sync(&td, "s")["added"], 1);
+    mode.store(1, Ordering::SeqCst);
+    let r = sync(&td, "s");
+    assert!(r["error"].as_str().unwrap().contains("sentinel"), "{r}");
+    assert_eq!(td.stats()["deleted_attributes"], 0);
+    assert!(
+        td.json(["search", "10.0.0.1", "--json"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn the_builtin_catalog_installs_disabled() {
+    let td = Td::new();
+    let r = td.json(["feeds", "catalog", "--json"]);
+    assert!(r["added"].as_array().unwrap().len() >= 10);
+    let feeds = td.json(["feeds", "list", "--json"]);
+    assert!(
+        feeds
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["enabled"] == false)
+    );
+    // Nothing is due: disabled feeds never sync.
+    assert!(
+        td.json(["daemon", "--once", "--json"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let again = td.json(["feeds", "catalog", "--json"]);
+    assert!(again["added"].as_array().unwrap().is_empty());
+}

@@ -37,6 +37,8 @@ impl FeedFormat {
     }
 }
 
+// Parsed once per process: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, clap::Subcommand)]
 enum FeedsCommand {
     /// Configured feeds with their health and last run.
@@ -74,6 +76,9 @@ enum FeedsCommand {
         /// Seconds of silence before a download is abandoned (default 30).
         #[arg(long)]
         timeout: Option<u64>,
+        /// A string every good copy of the feed contains; a body without it fails the run.
+        #[arg(long)]
+        sentinel: Option<String>,
         /// TAXII: the collection (id or title), when the location is a discovery URL or an
         /// API root rather than a collection URL.
         #[arg(long)]
@@ -99,6 +104,11 @@ enum FeedsCommand {
         name: Option<String>,
         #[arg(long, conflicts_with = "name")]
         all: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add threatdeck's catalog of well-known public feeds, disabled (enable the ones you want).
+    Catalog {
         #[arg(long)]
         json: bool,
     },
@@ -229,6 +239,7 @@ pub fn run(dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
             timeout,
             headers,
             collection,
+            sentinel,
             enable,
         } => {
             let headers = headers
@@ -266,6 +277,7 @@ pub fn run(dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
                 timeout_secs: timeout.filter(|&t| t > 0),
                 collection,
                 headers,
+                sentinel: sentinel.filter(|s| !s.is_empty()),
             })?;
             println!(
                 "feed {} saved ({})",
@@ -319,38 +331,10 @@ pub fn run(dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             let (feeds, skipped) = sync::catalog::parse(&bytes, now())
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-            let mut added = Vec::new();
-            let mut kept = Vec::new();
-            for f in feeds {
-                if store.feed(&f.name)?.is_some() {
-                    kept.push(f.name);
-                } else {
-                    store.put_feed(&f)?;
-                    added.push(f.name);
-                }
-            }
-            if json {
-                #[derive(Serialize)]
-                struct Out {
-                    added: Vec<String>,
-                    already_configured: Vec<String>,
-                    skipped: Vec<String>,
-                }
-                super::print_json(&Out {
-                    added,
-                    already_configured: kept,
-                    skipped,
-                })?;
-            } else {
-                println!(
-                    "{} feed(s) added, disabled; {} already configured",
-                    added.len(),
-                    kept.len()
-                );
-                for s in &skipped {
-                    println!("  skipped: {}", inert(s));
-                }
-            }
+            add_all(&store, feeds, skipped, json)?;
+        }
+        FeedsCommand::Catalog { json } => {
+            add_all(&store, sync::builtin::feeds(now()), Vec::new(), json)?
         }
         FeedsCommand::Overlap { json } => {
             let o = store.source_overlap()?;
@@ -381,4 +365,51 @@ pub fn run(dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Add feeds that are not configured yet (disabled, as given); report what was kept.
+fn add_all(
+    store: &crate::store::Store,
+    feeds: Vec<FeedRec>,
+    skipped: Vec<String>,
+    json: bool,
+) -> anyhow::Result<()> {
+    let mut added = Vec::new();
+    let mut kept = Vec::new();
+    for f in feeds {
+        if store.feed(&f.name)?.is_some() {
+            kept.push(f.name);
+        } else {
+            store.put_feed(&f)?;
+            added.push(f.name);
+        }
+    }
+    if json {
+        #[derive(Serialize)]
+        struct Out {
+            added: Vec<String>,
+            already_configured: Vec<String>,
+            skipped: Vec<String>,
+        }
+        super::print_json(&Out {
+            added,
+            already_configured: kept,
+            skipped,
+        })?;
+    } else {
+        println!(
+            "{} feed(s) added, disabled; {} already configured",
+            added.len(),
+            kept.len()
+        );
+        for s in &skipped {
+            println!("  skipped: {}", inert(s));
+        }
+        if !added.is_empty() {
+            println!(
+                "enable one with `threatdeck feeds enable NAME`, then `threatdeck feeds sync NAME`"
+            );
+        }
+    }
+    Ok(())
 }

@@ -30,6 +30,9 @@ pub struct FeedRec {
     pub timeout_secs: Option<u64>,
     /// TAXII: the collection (id or title) when the location does not name one.
     pub collection: Option<String>,
+    /// A string every good copy of the feed contains (its banner); a run whose body lacks it
+    /// fails and keeps the previous data: an error page is not an empty list.
+    pub sentinel: Option<String>,
     /// Extra request headers. A value `env:NAME` is read from the environment at fetch
     /// time; secrets never live in the store (see `sync::headers`).
     pub headers: Vec<(String, String)>,

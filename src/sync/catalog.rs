@@ -92,6 +92,7 @@ pub fn parse(bytes: &[u8], now: i64) -> Result<(Vec<FeedRec>, Vec<String>), Pars
             timeout_secs: None,
             collection: None,
             headers: Vec::new(),
+            sentinel: None,
         });
     }
     Ok((feeds, skipped))

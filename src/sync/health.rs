@@ -90,6 +90,7 @@ mod tests {
             timeout_secs: None,
             collection: None,
             headers: Vec::new(),
+            sentinel: None,
         }
     }
 

@@ -4,6 +4,7 @@
 //! an HTTP(S) URL; TAXII 2.1 and MISP server pulls and the scheduler come next on the same
 //! run record.
 
+pub mod builtin;
 pub mod catalog;
 pub mod fetch;
 pub mod headers;
@@ -99,6 +100,21 @@ pub fn sync(store: &mut Store, feed: &FeedRec) -> Result<RunRec> {
                 }
             },
         };
+        if let Some(sentinel) = &feed.sentinel
+            && !path.is_dir()
+        {
+            let body =
+                crate::ingest::read_input(&path).map_err(|e| format!("{}: {e}", feed.location))?;
+            if !body
+                .windows(sentinel.len().max(1))
+                .any(|w| w == sentinel.as_bytes())
+            {
+                return Err(format!(
+                    "{}: the body lacks the sentinel {sentinel:?}: not this feed (an error page, or the format changed)",
+                    feed.location
+                ));
+            }
+        }
         let opts = ImportOptions {
             format,
             source: Some(feed.name.clone()),
