@@ -425,3 +425,46 @@ fn the_builtin_catalog_installs_disabled() {
     let again = td.json(["feeds", "catalog", "--json"]);
     assert!(again["added"].as_array().unwrap().is_empty());
 }
+
+#[test]
+fn a_zip_archive_yields_its_first_file() {
+    let mut buf = std::io::Cursor::new(Vec::new());
+    {
+        let mut z = zip::ZipWriter::new(&mut buf);
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        z.add_directory("export/", opts).unwrap();
+        z.start_file("export/full.csv", opts).unwrap();
+        z.write_all(b"\"2024-01-01\",\"203.0.113.88\"\n").unwrap();
+        z.start_file("export/other.csv", opts).unwrap();
+        z.write_all(b"\"2024-01-01\",\"203.0.113.89\"\n").unwrap();
+        z.finish().unwrap();
+    }
+    let body = buf.into_inner();
+    let srv =
+        Server::start(move |_| Resp::ok(body.clone()).header("Content-Type", "application/zip"));
+    let td = Td::new();
+    let out = td.run([
+        "feeds",
+        "add",
+        "z",
+        &srv.url("/full.zip"),
+        "--format",
+        "csv",
+        "--columns",
+        "2",
+    ]);
+    assert!(out.status.success());
+    let r = sync(&td, "z");
+    assert_eq!(
+        (r["ok"].as_bool(), r["added"].as_u64()),
+        (Some(true), Some(1)),
+        "{r}"
+    );
+    assert!(
+        td.json(["search", "203.0.113.89", "--json"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}

@@ -19,7 +19,9 @@ pub fn run(dir: &Path) -> anyhow::Result<ExitCode> {
         );
         println!("  threatdeck import blocklist.csv --source abuse-feodo --columns 2");
         println!("  threatdeck import bundle.json --format stix");
-        println!("  threatdeck feeds catalog                   # well-known public feeds, disabled until enabled");
+        println!(
+            "  threatdeck feeds catalog                   # well-known public feeds, disabled until enabled"
+        );
         println!("Then: threatdeck stats | threatdeck search <value> | threatdeck log");
     } else {
         println!(

@@ -192,16 +192,18 @@ pub async fn fetch(
         }
         file.flush()?;
         drop(file);
-        gunzip_in_place(dest, opts.max_bytes).map_err(|e| match e.kind() {
-            std::io::ErrorKind::FileTooLarge => FetchError::TooLarge {
-                url: url.to_string(),
-                max: opts.max_bytes,
-            },
-            _ => FetchError::Transport {
-                url: url.to_string(),
-                message: format!("gzip body: {e}"),
-            },
-        })?;
+        gunzip_in_place(dest, opts.max_bytes)
+            .and_then(|()| unzip_first_in_place(dest, opts.max_bytes))
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::FileTooLarge => FetchError::TooLarge {
+                    url: url.to_string(),
+                    max: opts.max_bytes,
+                },
+                _ => FetchError::Transport {
+                    url: url.to_string(),
+                    message: format!("compressed body: {e}"),
+                },
+            })?;
         return Ok(Fetched::Body {
             status,
             bytes,
@@ -209,6 +211,40 @@ pub async fn fetch(
             last_modified,
         });
     }
+}
+
+/// A zip archive (ThreatFox and MalwareBazaar full exports) is replaced by its first file,
+/// as MISP does, capped like the body.
+fn unzip_first_in_place(path: &Path, max: u64) -> std::io::Result<()> {
+    let mut head = [0u8; 4];
+    let n = std::io::Read::read(&mut std::fs::File::open(path)?, &mut head)?;
+    if n < 4 || head != *b"PK\x03\x04" {
+        return Ok(());
+    }
+    let bad = |e: zip::result::ZipError| {
+        std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string())
+    };
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(path)?).map_err(bad)?;
+    let first = (0..archive.len())
+        .find(|&i| archive.by_index(i).is_ok_and(|f| f.is_file()))
+        .ok_or_else(|| {
+            std::io::Error::new(std::io::ErrorKind::InvalidData, "zip archive holds no file")
+        })?;
+    let tmp = path.with_extension("unzip");
+    {
+        let mut entry = archive.by_index(first).map_err(bad)?;
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        let copied = std::io::copy(&mut std::io::Read::take(&mut entry, max + 1), &mut out)?;
+        if copied > max {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::FileTooLarge,
+                "unpacked body over the limit",
+            ));
+        }
+        out.flush()?;
+    }
+    std::fs::rename(&tmp, path)
 }
 
 /// A `.gz` file served as-is (not as Content-Encoding) is unpacked, capped like the body.
