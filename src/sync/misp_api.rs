@@ -36,7 +36,7 @@ pub async fn pull(
     dest: &Path,
 ) -> Result<Pulled, String> {
     let url = format!("{}/events/restSearch", base.trim_end_matches('/'));
-    let mut events: Vec<Value> = Vec::new();
+    let mut events = super::staging::ArrayFile::create(dest, "response")?;
     let mut budget = opts.max_bytes;
     let mut newest: Option<i64> = since.and_then(|s| s.parse().ok());
     for page in 1..=MAX_PAGES {
@@ -89,15 +89,15 @@ pub async fn pull(
                 newest = Some(newest.map_or(t, |m| m.max(t)));
             }
         }
-        events.extend(got);
+        for e in &got {
+            events.push(e)?;
+        }
         if n < PAGE {
             break;
         }
     }
-    let body = json!({ "response": events }).to_string();
-    std::fs::write(dest, &body).map_err(|e| format!("staging: {e}"))?;
     Ok(Pulled {
-        events: events.len(),
+        events: events.finish()?,
         bytes: opts.max_bytes - budget,
         cursor: newest.map(|t| t.to_string()),
     })

@@ -12,6 +12,7 @@ pub mod health;
 mod misp_api;
 mod remote;
 pub mod scheduler;
+mod staging;
 mod taxii;
 
 use std::path::PathBuf;

@@ -134,7 +134,7 @@ pub async fn pull(
 ) -> Result<Pulled, String> {
     let mut budget = opts.max_bytes;
     let base = objects_url(client, location, collection, opts, &mut budget).await?;
-    let mut objects: Vec<Value> = Vec::new();
+    let mut objects = super::staging::ArrayFile::create(dest, "objects")?;
     let mut cursor = None;
     let mut next: Option<String> = None;
     for _ in 0..MAX_PAGES {
@@ -158,17 +158,16 @@ pub async fn pull(
         {
             cursor = Some(last.to_string());
         }
-        objects.extend(got);
+        for o in &got {
+            objects.push(o)?;
+        }
         next = page["next"].as_str().map(str::to_string);
         if !page["more"].as_bool().unwrap_or(false) || next.is_none() {
             break;
         }
     }
-    let body = serde_json::to_vec(&serde_json::json!({ "objects": objects }))
-        .map_err(|e| e.to_string())?;
-    std::fs::write(dest, &body).map_err(|e| format!("staging: {e}"))?;
     Ok(Pulled {
-        objects: objects.len(),
+        objects: objects.finish()?,
         bytes: opts.max_bytes - budget,
         cursor,
     })
