@@ -368,14 +368,13 @@ fn a_misp_server_is_pulled_in_pages_then_incrementally() {
     );
     assert_eq!(td.stats()["events"], 150);
     let second = pull();
-    assert_eq!(second["not_modified"], true, "nothing newer: {second}");
+    assert_eq!(
+        second["added"], 0,
+        "nothing newer (the cursor's own second comes again, unchanged): {second}"
+    );
     bump.store(1, Ordering::SeqCst);
     let third = pull();
-    assert_eq!(
-        (third["added"].as_u64(), third["records"].as_u64()),
-        (Some(1), Some(1)),
-        "only the edited event: {third}"
-    );
+    assert_eq!(third["added"], 1, "only the edited event: {third}");
     assert_eq!(td.stats()["events"], 150);
 }
 
@@ -466,5 +465,66 @@ fn a_zip_archive_yields_its_first_file() {
             .as_array()
             .unwrap()
             .is_empty()
+    );
+}
+
+#[test]
+fn keys_stay_on_the_feed_origin_and_urls_hold_no_credentials() {
+    let other = Server::start(|_| Resp::ok("192.0.2.201\n"));
+    let target = other.url("/elsewhere");
+    let srv = Server::start(move |_| Resp::status(302).header("Location", &target));
+    let td = Td::new();
+    add(
+        &td,
+        "k",
+        &srv.url("/l"),
+        &["--header", "X-API-Key: env:TD_KEY2"],
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_threatdeck"))
+        .env("TD_KEY2", "k3y")
+        .arg("--data-dir")
+        .arg(td.data())
+        .args(["feeds", "sync", "k", "--json"])
+        .output()
+        .unwrap();
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r[0]["ok"], false, "{r}");
+    assert!(
+        other.hits().is_empty(),
+        "the key never reached another origin"
+    );
+    let cred = td.run([
+        "feeds",
+        "add",
+        "c",
+        "https://user:pw@feeds.example/list",
+        "--format",
+        "freetext",
+    ]);
+    assert_eq!(cred.status.code(), Some(1));
+    assert!(!stderr(&cred).contains("pw@"), "{}", stderr(&cred));
+}
+
+#[test]
+fn pointing_a_feed_elsewhere_forgets_its_validators() {
+    let srv = Server::start(|req| {
+        if req.headers.contains_key("if-none-match") {
+            return Resp::status(304);
+        }
+        Resp::ok(format!(
+            "192.0.2.{}\n",
+            if req.path == "/a" { 1 } else { 2 }
+        ))
+        .header("ETag", "\"same\"")
+    });
+    let td = Td::new();
+    add(&td, "f", &srv.url("/a"), &[]);
+    assert_eq!(sync(&td, "f")["added"], 1);
+    add(&td, "f", &srv.url("/b"), &[]);
+    let r = sync(&td, "f");
+    assert_eq!(
+        (r["not_modified"].as_bool(), r["added"].as_u64()),
+        (Some(false), Some(1)),
+        "{r}"
     );
 }

@@ -50,7 +50,7 @@ pub fn run(dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
         .build()?;
     let (tx, mut rx) = mpsc::unbounded_channel();
     if args.once {
-        rt.block_on(scheduler::run_due(&store, &tx));
+        rt.block_on(scheduler::run_due(&store, &tx, None));
         drop(tx);
         let mut events = Vec::new();
         while let Ok(e) = rx.try_recv() {

@@ -133,7 +133,7 @@ struct FeedView {
 }
 
 fn view(store: &crate::store::Store, feed: FeedRec) -> anyhow::Result<FeedView> {
-    let runs = store.runs(&feed.name, 3)?;
+    let runs = store.runs(&feed.name, sync::health::HISTORY)?;
     let health = sync::health::health(&feed, &runs, now());
     Ok(FeedView { feed, health })
 }
@@ -250,6 +250,13 @@ pub fn run(dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
             if name.trim().is_empty() {
                 anyhow::bail!("a feed needs a name");
             }
+            if let Ok(u) = reqwest::Url::parse(&location)
+                && (!u.username().is_empty() || u.password().is_some())
+            {
+                anyhow::bail!(
+                    "credentials do not belong in a feed URL (they would be stored and shown); use --header 'Authorization: env:VARIABLE'"
+                );
+            }
             let interval_secs =
                 sync::parse_interval(&interval).map_err(|e| anyhow::anyhow!("--interval: {e}"))?;
             let delimiter = match delimiter {
@@ -262,7 +269,14 @@ pub fn run(dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
             if columns.as_ref().is_some_and(|c| c.contains(&0)) {
                 anyhow::bail!("--columns are 1-based: 0 is not a column");
             }
-            let created = store.feed(&name)?.map_or(now(), |f| f.created);
+            let existing = store.feed(&name)?;
+            let created = existing.as_ref().map_or(now(), |f| f.created);
+            // Pointed somewhere else: the old validators and cursor would skip new data.
+            if existing.is_some_and(|f| {
+                f.location != location || f.format != format.name() || f.collection != collection
+            }) {
+                store.remove_feed(&name)?;
+            }
             store.put_feed(&FeedRec {
                 name: name.clone(),
                 provider: provider.unwrap_or_default(),

@@ -63,6 +63,7 @@ pub fn run(dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
         format: args.format,
         source: args.source.clone(),
         no_correlation: args.no_correlation,
+        all_or_nothing: false,
         csv: CsvOptions {
             columns: args.columns.clone(),
             delimiter,

@@ -47,6 +47,9 @@ pub struct ImportOptions {
     pub csv: CsvOptions,
     /// Store without linking (MISP's per-feed `disable_correlation`).
     pub no_correlation: bool,
+    /// A feed directory lands whole or not at all (feed runs), instead of storing the event
+    /// files that parsed and reporting the others (imports).
+    pub all_or_nothing: bool,
 }
 
 /// What happened to one input (a file, or one event file of a feed directory).
@@ -363,7 +366,7 @@ pub fn import(store: &mut Store, paths: &[PathBuf], opts: &ImportOptions) -> Vec
         let format = detect_format(path, opts.format);
         let source = opts.source.clone().unwrap_or_else(|| default_source(path));
         if format == Format::MispFeed {
-            reports.extend(write::feed_dir(store, path, &source, opts.no_correlation));
+            reports.extend(write::feed_dir(store, path, &source, opts));
             continue;
         }
         let report = FileReport::new(path, format, &source);

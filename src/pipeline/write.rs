@@ -196,7 +196,7 @@ pub(super) fn feed_dir(
     store: &Store,
     dir: &Path,
     source: &str,
-    no_correlation: bool,
+    opts: &super::ImportOptions,
 ) -> Vec<FileReport> {
     let mut reports = Vec::new();
     let mut total = FileReport::new(dir, Format::MispFeed, source);
@@ -205,7 +205,7 @@ pub(super) fn feed_dir(
         let reports = &mut reports;
         for (mut report, event) in feed_events(dir, source) {
             if let Some(mut pe) = event {
-                if no_correlation {
+                if opts.no_correlation {
                     super::disable_correlation(&mut pe);
                 }
                 let outcome = w.put_event(&pe, &src, now)?;
@@ -213,6 +213,14 @@ pub(super) fn feed_dir(
                 count_event(&mut total, outcome, &pe);
             }
             reports.push(report);
+        }
+        if opts.all_or_nothing && reports.iter().any(|r| !r.ok) {
+            // Dropping the writer aborts: nothing of this run is stored.
+            for r in reports.iter_mut().filter(|r| r.ok) {
+                *r = std::mem::take(r)
+                    .failed("not stored: another event file of this feed failed".into());
+            }
+            return Ok(());
         }
         if reports.iter().all(|r| !r.ok) && !reports.is_empty() {
             // Nothing usable: leave the source untouched (no import recorded).

@@ -66,9 +66,31 @@ pub enum FetchError {
 
 /// A client as every feed fetch uses it: rustls with the platform trust store (internal CAs
 /// work), proxy variables honoured, 5 redirects at most, 10 s to connect.
-pub fn client(read_timeout: Duration) -> Result<reqwest::Client, FetchError> {
+/// With `guarded` (the feed sends its own headers, which may carry a key), redirects stay
+/// on the feed's origin: reqwest strips only Authorization and cookies when a redirect leaves
+/// it, not an `X-API-Key`.
+pub fn client(read_timeout: Duration, guarded: bool) -> Result<reqwest::Client, FetchError> {
+    let policy = if guarded {
+        reqwest::redirect::Policy::custom(|attempt| {
+            let same = attempt
+                .previous()
+                .first()
+                .is_some_and(|first| first.origin() == attempt.url().origin());
+            if attempt.previous().len() >= 5 {
+                attempt.error("more than 5 redirects")
+            } else if !same {
+                attempt.error(
+                    "redirect to another origin refused: the feed's headers would go with it",
+                )
+            } else {
+                attempt.follow()
+            }
+        })
+    } else {
+        reqwest::redirect::Policy::limited(5)
+    };
     reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::limited(5))
+        .redirect(policy)
         .connect_timeout(Duration::from_secs(10))
         .read_timeout(read_timeout)
         .user_agent(concat!("threatdeck/", env!("CARGO_PKG_VERSION")))
@@ -88,9 +110,13 @@ fn jitter(d: Duration) -> Duration {
     d + d.mul_f64(f64::from(nanos % 500) / 1000.0)
 }
 
-fn describe(e: &reqwest::Error) -> String {
-    // reqwest's Display hides the cause ("error sending request"); the chain says why.
+pub(super) fn describe(e: &reqwest::Error) -> String {
+    // reqwest's Display hides the cause ("error sending request"); the chain says why. The
+    // URL it appends is cut: after a redirect it can be a signed link; callers name the feed.
     let mut msg = e.to_string();
+    if let Some(i) = msg.find(" for url (") {
+        msg.truncate(i);
+    }
     let mut src = std::error::Error::source(e);
     while let Some(s) = src {
         msg.push_str(": ");

@@ -15,7 +15,8 @@ fn sensitive(name: &str) -> bool {
 pub fn parse(arg: &str) -> Result<(String, String), String> {
     let (name, value) = arg
         .split_once(':')
-        .ok_or_else(|| format!("{arg:?}: expected 'Name: value'"))?;
+        // The argument may hold a secret typed by mistake: never echo it.
+        .ok_or_else(|| "expected 'Name: value'".to_string())?;
     let (name, value) = (name.trim(), value.trim());
     if name.is_empty()
         || !name

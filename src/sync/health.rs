@@ -18,7 +18,10 @@ pub struct Health {
     pub last_run: Option<RunRec>,
 }
 
-/// Health of `feed` from its runs, newest first, at `now`.
+/// How many recent runs health looks at (staleness needs more than the last few).
+pub const HISTORY: usize = 200;
+
+/// Health of `feed` from its runs, newest first (up to [`HISTORY`]), at `now`.
 pub fn health(feed: &FeedRec, runs: &[RunRec], now: i64) -> Health {
     let mut flags = Vec::new();
     let Some(last) = runs.first() else {
@@ -34,7 +37,10 @@ pub fn health(feed: &FeedRec, runs: &[RunRec], now: i64) -> Health {
             flags.push("failing");
         }
     }
-    let mut ok_runs = runs.iter().filter(|r| r.ok);
+    // Incremental feeds (TAXII, MISP servers and feeds) bring only what is new each run:
+    // few or no records is normal there.
+    let incremental = matches!(feed.format.as_str(), "taxii" | "misp-server" | "misp-feed");
+    let mut ok_runs = runs.iter().filter(|r| r.ok && !incremental);
     if let Some(good) = ok_runs.next() {
         if good.records == 0 {
             flags.push("empty");
@@ -124,5 +130,17 @@ mod tests {
         let week = STALE_AFTER_SECS + 1;
         let quiet = [run(true, 10, 0, week + 100), run(true, 10, 10, 100)];
         assert_eq!(health(&f, &quiet, week + 100).flags, ["stale"]);
+        // Three unchanged runs a day apart for ten days: stale, though each run is recent.
+        let day = 86_400;
+        let mut long: Vec<RunRec> = (1..=10).rev().map(|d| run(true, 10, 0, d * day)).collect();
+        long.push(run(true, 10, 10, 0));
+        assert_eq!(health(&f, &long, 10 * day).flags, ["stale"]);
+        let mut taxii = feed();
+        taxii.format = "taxii".into();
+        assert!(
+            health(&taxii, &[run(true, 1, 1, 200), run(true, 7, 7, 100)], 200)
+                .flags
+                .is_empty()
+        );
     }
 }

@@ -39,11 +39,13 @@ pub async fn pull(
     let mut events = super::staging::ArrayFile::create(dest, "response")?;
     let mut budget = opts.max_bytes;
     let mut newest: Option<i64> = since.and_then(|s| s.parse().ok());
+    let mut complete = false;
     for page in 1..=MAX_PAGES {
         let mut query = json!({"returnFormat": "json", "limit": PAGE, "page": page});
-        // MISP's `timestamp` filter is inclusive: ask for strictly newer than last time.
+        // Inclusive, like MISP's filter: events edited in the cursor's second come again,
+        // and re-importing them changes nothing (same timestamp), so nothing is skipped.
         if let Some(s) = since.and_then(|s| s.parse::<i64>().ok()) {
-            query["timestamp"] = json!((s + 1).to_string());
+            query["timestamp"] = json!(s.to_string());
         }
         let mut req = client
             .post(&url)
@@ -56,13 +58,17 @@ pub async fn pull(
             .body(query.to_string())
             .send()
             .await
-            .map_err(|e| format!("{url}: {e}"))?;
+            .map_err(|e| format!("{url}: {}", super::fetch::describe(&e)))?;
         if !resp.status().is_success() {
             return Err(format!("HTTP {} from {url}", resp.status().as_u16()));
         }
         let mut resp = resp;
         let mut body = Vec::new();
-        while let Some(chunk) = resp.chunk().await.map_err(|e| format!("{url}: {e}"))? {
+        while let Some(chunk) = resp
+            .chunk()
+            .await
+            .map_err(|e| format!("{url}: {}", super::fetch::describe(&e)))?
+        {
             budget = budget.saturating_sub(chunk.len() as u64);
             if budget == 0 {
                 return Err(format!(
@@ -93,8 +99,14 @@ pub async fn pull(
             events.push(e)?;
         }
         if n < PAGE {
+            complete = true;
             break;
         }
+    }
+    if !complete {
+        return Err(format!(
+            "{url}: more than {MAX_PAGES} pages; stopped without moving the cursor"
+        ));
     }
     Ok(Pulled {
         events: events.finish()?,

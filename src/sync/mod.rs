@@ -76,7 +76,9 @@ pub fn sync(store: &mut Store, feed: &FeedRec) -> Result<RunRec> {
         started,
         ..RunRec::default()
     };
-    let previous = store.runs(&feed.name, 10)?.into_iter().find(|r| r.ok);
+    // The newest good run carries the validators and cursor; look far back, so a run of
+    // failures does not make the next pull start over.
+    let previous = store.runs(&feed.name, 10_000)?.into_iter().find(|r| r.ok);
     let outcome = (|| -> std::result::Result<RunRec, String> {
         let format = format_of(&feed.format)
             .ok_or_else(|| format!("format {} cannot be synced", feed.format))?;
@@ -124,6 +126,7 @@ pub fn sync(store: &mut Store, feed: &FeedRec) -> Result<RunRec> {
                 delimiter: feed.delimiter,
             },
             no_correlation: false,
+            all_or_nothing: true,
         };
         let reports = pipeline::import(store, std::slice::from_ref(&path), &opts);
         if let Some(bad) = reports.iter().find(|r| !r.ok) {

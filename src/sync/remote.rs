@@ -60,7 +60,7 @@ pub fn download(
         headers: super::headers::resolve(&feed.headers)?,
         ..defaults
     };
-    let client = client(opts.read_timeout).map_err(|e| e.to_string())?;
+    let client = client(opts.read_timeout, !opts.headers.is_empty()).map_err(|e| e.to_string())?;
     if feed.format == "misp-feed" {
         return rt.block_on(misp_feed_download(store, &client, feed, &opts, &dir, run));
     }

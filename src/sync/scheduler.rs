@@ -44,11 +44,12 @@ pub fn due(store: &Store, now: i64) -> crate::store::Result<Vec<FeedRec>> {
     Ok(out)
 }
 
-/// Sync every due feed, one at a time (the store has one writer), reporting events.
-/// Returns how many feeds ran.
+/// Sync every due feed, one at a time (the store has one writer), reporting events; stops
+/// between feeds once `stop` turns true. Returns how many feeds ran.
 pub async fn run_due(
     store: &Arc<Mutex<Store>>,
     events: &mpsc::UnboundedSender<SyncEvent>,
+    stop: Option<&watch::Receiver<bool>>,
 ) -> usize {
     let now = crate::model::time::now();
     let feeds = {
@@ -64,8 +65,12 @@ pub async fn run_due(
             }
         }
     };
-    let n = feeds.len();
+    let mut n = 0;
     for feed in feeds {
+        if stop.is_some_and(|s| *s.borrow()) {
+            break;
+        }
+        n += 1;
         let _ = events.send(SyncEvent::Started {
             feed: feed.name.clone(),
         });
@@ -104,7 +109,7 @@ pub async fn daemon(
     mut stop: watch::Receiver<bool>,
 ) {
     loop {
-        run_due(&store, &events).await;
+        run_due(&store, &events, Some(&stop)).await;
         tokio::select! {
             _ = tokio::time::sleep(tick) => {}
             _ = stop.changed() => {}

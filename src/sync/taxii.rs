@@ -31,7 +31,10 @@ async fn get_json(
     for (k, v) in &opts.headers {
         req = req.header(k.as_str(), v.as_str());
     }
-    let resp = req.send().await.map_err(|e| format!("{url}: {e}"))?;
+    let resp = req
+        .send()
+        .await
+        .map_err(|e| format!("{url}: {}", super::fetch::describe(&e)))?;
     let status = resp.status();
     if !status.is_success() {
         return Err(format!("HTTP {} from {url}", status.as_u16()));
@@ -39,7 +42,11 @@ async fn get_json(
     let headers = resp.headers().clone();
     let mut resp = resp;
     let mut body = Vec::new();
-    while let Some(chunk) = resp.chunk().await.map_err(|e| format!("{url}: {e}"))? {
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .map_err(|e| format!("{url}: {}", super::fetch::describe(&e)))?
+    {
         *budget = budget.saturating_sub(chunk.len() as u64);
         if *budget == 0 {
             return Err(format!(
@@ -89,8 +96,19 @@ async fn objects_url(
                 })
                 .ok_or_else(|| format!("{location}: discovery lists no API root"))?,
         ),
-        None => loc,
+        None => loc.clone(),
     };
+    // The credentials configured for this feed go only to the origin it names.
+    let origin = |u: &str| {
+        reqwest::Url::parse(u)
+            .map(|u| u.origin().ascii_serialization())
+            .ok()
+    };
+    if !opts.headers.is_empty() && origin(&root) != origin(&loc) {
+        return Err(format!(
+            "{location}: the API root {root} is on another origin; its credentials are not sent there"
+        ));
+    }
     let (cols, _) = get_json(client, &format!("{root}collections/"), opts, budget).await?;
     let list = cols["collections"].as_array().cloned().unwrap_or_default();
     let readable: Vec<&Value> = list
@@ -104,7 +122,14 @@ async fn objects_url(
         None if readable.len() == 1 => readable.first(),
         None => None,
     };
-    let id = pick.and_then(|c| c["id"].as_str()).ok_or_else(|| {
+    // Server-controlled: it goes into a path, so only a plain identifier will do.
+    let id = pick.and_then(|c| c["id"].as_str()).filter(|id| {
+        !id.is_empty()
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    });
+    let id = id.ok_or_else(|| {
         let names: Vec<String> = readable
             .iter()
             .map(|c| {
