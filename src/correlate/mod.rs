@@ -8,3 +8,5 @@ pub mod warninglist;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_index;
