@@ -239,6 +239,47 @@ pub async fn fetch(
     }
 }
 
+/// Send a request built by `make`, retrying connection failures and 429/5xx answers the way
+/// [`fetch`] does (backoff with jitter, Retry-After honoured up to `max_wait`). For API calls
+/// (TAXII, MISP) whose answers are read whole.
+pub(super) async fn send(
+    make: impl Fn() -> reqwest::RequestBuilder,
+    url: &str,
+    opts: &FetchOptions,
+) -> Result<reqwest::Response, String> {
+    let mut attempt = 0;
+    loop {
+        let resp = match make().send().await {
+            Ok(r) => r,
+            Err(e) if attempt < opts.retries && e.is_connect() => {
+                attempt += 1;
+                tokio::time::sleep(jitter(opts.backoff * 2u32.pow(attempt - 1))).await;
+                continue;
+            }
+            Err(e) => return Err(format!("{url}: {}", describe(&e))),
+        };
+        let status = resp.status();
+        if (status.as_u16() == 429 || status.is_server_error()) && attempt < opts.retries {
+            attempt += 1;
+            let asked = resp
+                .headers()
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(Duration::from_secs);
+            let wait = asked.unwrap_or_else(|| jitter(opts.backoff * 2u32.pow(attempt - 1)));
+            if wait <= opts.max_wait {
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+        }
+        if !status.is_success() {
+            return Err(format!("HTTP {} from {url}", status.as_u16()));
+        }
+        return Ok(resp);
+    }
+}
+
 /// A zip archive (ThreatFox and MalwareBazaar full exports) is replaced by its first file,
 /// as MISP does, capped like the body.
 fn unzip_first_in_place(path: &Path, max: u64) -> std::io::Result<()> {

@@ -47,21 +47,18 @@ pub async fn pull(
         if let Some(s) = since.and_then(|s| s.parse::<i64>().ok()) {
             query["timestamp"] = json!(s.to_string());
         }
-        let mut req = client
-            .post(&url)
-            .header(ACCEPT, "application/json")
-            .header(CONTENT_TYPE, "application/json");
-        for (k, v) in &opts.headers {
-            req = req.header(k.as_str(), v.as_str());
-        }
-        let resp = req
-            .body(query.to_string())
-            .send()
-            .await
-            .map_err(|e| format!("{url}: {}", super::fetch::describe(&e)))?;
-        if !resp.status().is_success() {
-            return Err(format!("HTTP {} from {url}", resp.status().as_u16()));
-        }
+        let body = query.to_string();
+        let make = || {
+            let mut req = client
+                .post(&url)
+                .header(ACCEPT, "application/json")
+                .header(CONTENT_TYPE, "application/json");
+            for (k, v) in &opts.headers {
+                req = req.header(k.as_str(), v.as_str());
+            }
+            req.body(body.clone())
+        };
+        let resp = super::fetch::send(make, &url, opts).await?;
         let mut resp = resp;
         let mut body = Vec::new();
         while let Some(chunk) = resp

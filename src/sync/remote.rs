@@ -33,6 +33,21 @@ pub enum Downloaded {
     Staged(PathBuf),
 }
 
+/// The longest a whole download may take: a server trickling a byte just inside the read
+/// timeout must still end.
+const DEADLINE: std::time::Duration = std::time::Duration::from_secs(30 * 60);
+
+fn within<T>(
+    rt: &tokio::runtime::Runtime,
+    fut: impl std::future::Future<Output = Result<T, String>>,
+) -> Result<T, String> {
+    rt.block_on(async {
+        tokio::time::timeout(DEADLINE, fut)
+            .await
+            .unwrap_or_else(|_| Err(format!("gave up after {} minutes", DEADLINE.as_secs() / 60)))
+    })
+}
+
 fn runtime() -> Result<tokio::runtime::Runtime, String> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -62,18 +77,18 @@ pub fn download(
     };
     let client = client(opts.read_timeout, !opts.headers.is_empty()).map_err(|e| e.to_string())?;
     if feed.format == "misp-feed" {
-        return rt.block_on(misp_feed_download(store, &client, feed, &opts, &dir, run));
+        return within(
+            &rt,
+            misp_feed_download(store, &client, feed, &opts, &dir, run),
+        );
     }
     if feed.format == "misp-server" {
         let dest = dir.join("events.json");
         let since = previous.and_then(|p| p.cursor.clone());
-        let pulled = rt.block_on(super::misp_api::pull(
-            &client,
-            &feed.location,
-            since.as_deref(),
-            &opts,
-            &dest,
-        ))?;
+        let pulled = within(
+            &rt,
+            super::misp_api::pull(&client, &feed.location, since.as_deref(), &opts, &dest),
+        )?;
         run.bytes += pulled.bytes;
         run.http_status = Some(200);
         run.cursor = pulled.cursor.or(since);
@@ -85,14 +100,17 @@ pub fn download(
     if feed.format == "taxii" {
         let dest = dir.join("objects.json");
         let after = previous.and_then(|p| p.cursor.clone());
-        let pulled = rt.block_on(super::taxii::pull(
-            &client,
-            &feed.location,
-            feed.collection.as_deref(),
-            after.as_deref(),
-            &opts,
-            &dest,
-        ))?;
+        let pulled = within(
+            &rt,
+            super::taxii::pull(
+                &client,
+                &feed.location,
+                feed.collection.as_deref(),
+                after.as_deref(),
+                &opts,
+                &dest,
+            ),
+        )?;
         run.bytes += pulled.bytes;
         run.http_status = Some(200);
         run.cursor = pulled.cursor.or(after);
@@ -102,9 +120,11 @@ pub fn download(
         return Ok(Downloaded::Staged(dest));
     }
     let dest = dir.join("body");
-    let got = rt
-        .block_on(fetch(&client, &feed.location, &opts, &dest))
-        .map_err(|e| e.to_string())?;
+    let got = within(&rt, async {
+        fetch(&client, &feed.location, &opts, &dest)
+            .await
+            .map_err(|e| e.to_string())
+    })?;
     Ok(note(got, run, dest))
 }
 

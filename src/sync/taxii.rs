@@ -27,18 +27,14 @@ async fn get_json(
     opts: &FetchOptions,
     budget: &mut u64,
 ) -> Result<(Value, HeaderMap), String> {
-    let mut req = client.get(url).header(ACCEPT, TAXII);
-    for (k, v) in &opts.headers {
-        req = req.header(k.as_str(), v.as_str());
-    }
-    let resp = req
-        .send()
-        .await
-        .map_err(|e| format!("{url}: {}", super::fetch::describe(&e)))?;
-    let status = resp.status();
-    if !status.is_success() {
-        return Err(format!("HTTP {} from {url}", status.as_u16()));
-    }
+    let make = || {
+        let mut req = client.get(url).header(ACCEPT, TAXII);
+        for (k, v) in &opts.headers {
+            req = req.header(k.as_str(), v.as_str());
+        }
+        req
+    };
+    let resp = super::fetch::send(make, url, opts).await?;
     let headers = resp.headers().clone();
     let mut resp = resp;
     let mut body = Vec::new();
@@ -186,7 +182,13 @@ pub async fn pull(
         for o in &got {
             objects.push(o)?;
         }
-        next = page["next"].as_str().map(str::to_string);
+        let token = page["next"].as_str().map(str::to_string);
+        if token.is_some() && token == next {
+            return Err(format!(
+                "{base}: the server repeated its paging token; stopped"
+            ));
+        }
+        next = token;
         if !page["more"].as_bool().unwrap_or(false) || next.is_none() {
             break;
         }
