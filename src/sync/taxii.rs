@@ -182,10 +182,14 @@ pub async fn pull(
         for o in &got {
             objects.push(o)?;
         }
+        // Servers may keep one `next` token for a whole paging session (medallion does), so
+        // a repeated token is fine; a page with nothing on it that claims more is a loop.
         let token = page["next"].as_str().map(str::to_string);
-        if token.is_some() && token == next {
+        if page["more"].as_bool().unwrap_or(false)
+            && page["objects"].as_array().is_none_or(|a| a.is_empty())
+        {
             return Err(format!(
-                "{base}: the server repeated its paging token; stopped"
+                "{base}: an empty page claims more objects; stopped"
             ));
         }
         next = token;
