@@ -54,8 +54,9 @@ pub enum Fetched {
 
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
-    #[error("HTTP {status} from {url}")]
-    Status { status: u16, url: String },
+    /// The request failed, or the server answered with an error after the retries.
+    #[error("{0}")]
+    Request(String),
     #[error("{url}: body larger than the {max} byte limit")]
     TooLarge { url: String, max: u64 },
     #[error("{url}: {message}")]
@@ -136,8 +137,7 @@ pub async fn fetch(
     opts: &FetchOptions,
     dest: &Path,
 ) -> Result<Fetched, FetchError> {
-    let mut attempt = 0;
-    loop {
+    let make = || {
         let mut req = client.get(url);
         for (k, v) in &opts.headers {
             req = req.header(k.as_str(), v.as_str());
@@ -148,95 +148,63 @@ pub async fn fetch(
         if let Some(l) = &opts.last_modified {
             req = req.header(IF_MODIFIED_SINCE, l);
         }
-        let transport = |e: reqwest::Error| FetchError::Transport {
+        req
+    };
+    let transport = |e: reqwest::Error| FetchError::Transport {
+        url: url.to_string(),
+        message: describe(&e),
+    };
+    let resp = send(make, url, opts).await.map_err(FetchError::Request)?;
+    let status = resp.status().as_u16();
+    if status == 304 {
+        return Ok(Fetched::NotModified { status });
+    }
+    let header = |h| {
+        resp.headers()
+            .get(h)
+            .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let (etag, last_modified) = (header(ETAG), header(LAST_MODIFIED));
+    if resp.content_length().is_some_and(|n| n > opts.max_bytes) {
+        return Err(FetchError::TooLarge {
             url: url.to_string(),
-            message: describe(&e),
-        };
-        let resp = match req.send().await {
-            Ok(r) => r,
-            // A refused or reset connection may pass; a server too slow to answer stays slow.
-            Err(e) if attempt < opts.retries && e.is_connect() => {
-                attempt += 1;
-                tokio::time::sleep(jitter(opts.backoff * 2u32.pow(attempt - 1))).await;
-                continue;
-            }
-            Err(e) => return Err(transport(e)),
-        };
-        let status = resp.status().as_u16();
-        if status == 304 {
-            return Ok(Fetched::NotModified { status });
-        }
-        if (status == 429 || resp.status().is_server_error()) && attempt < opts.retries {
-            attempt += 1;
-            let asked = resp
-                .headers()
-                .get(RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .map(Duration::from_secs);
-            let wait = asked.unwrap_or_else(|| jitter(opts.backoff * 2u32.pow(attempt - 1)));
-            if wait > opts.max_wait {
-                return Err(FetchError::Status {
-                    status,
-                    url: url.to_string(),
-                });
-            }
-            tokio::time::sleep(wait).await;
-            continue;
-        }
-        if !resp.status().is_success() {
-            return Err(FetchError::Status {
-                status,
-                url: url.to_string(),
-            });
-        }
-        let header = |h| {
-            resp.headers()
-                .get(h)
-                .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
-                .map(str::to_string)
-        };
-        let (etag, last_modified) = (header(ETAG), header(LAST_MODIFIED));
-        if resp.content_length().is_some_and(|n| n > opts.max_bytes) {
+            max: opts.max_bytes,
+        });
+    }
+    let mut resp = resp;
+    let mut file = std::io::BufWriter::new(std::fs::File::create(dest)?);
+    let mut bytes = 0u64;
+    while let Some(chunk) = resp.chunk().await.map_err(transport)? {
+        bytes += chunk.len() as u64;
+        if bytes > opts.max_bytes {
             return Err(FetchError::TooLarge {
                 url: url.to_string(),
                 max: opts.max_bytes,
             });
         }
-        let mut resp = resp;
-        let mut file = std::io::BufWriter::new(std::fs::File::create(dest)?);
-        let mut bytes = 0u64;
-        while let Some(chunk) = resp.chunk().await.map_err(transport)? {
-            bytes += chunk.len() as u64;
-            if bytes > opts.max_bytes {
-                return Err(FetchError::TooLarge {
-                    url: url.to_string(),
-                    max: opts.max_bytes,
-                });
-            }
-            file.write_all(&chunk)?;
-        }
-        file.flush()?;
-        drop(file);
-        gunzip_in_place(dest, opts.max_bytes)
-            .and_then(|()| unzip_first_in_place(dest, opts.max_bytes))
-            .map_err(|e| match e.kind() {
-                std::io::ErrorKind::FileTooLarge => FetchError::TooLarge {
-                    url: url.to_string(),
-                    max: opts.max_bytes,
-                },
-                _ => FetchError::Transport {
-                    url: url.to_string(),
-                    message: format!("compressed body: {e}"),
-                },
-            })?;
-        return Ok(Fetched::Body {
-            status,
-            bytes,
-            etag,
-            last_modified,
-        });
+        file.write_all(&chunk)?;
     }
+    file.flush()?;
+    drop(file);
+    gunzip_in_place(dest, opts.max_bytes)
+        .and_then(|()| unzip_first_in_place(dest, opts.max_bytes))
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::FileTooLarge => FetchError::TooLarge {
+                url: url.to_string(),
+                max: opts.max_bytes,
+            },
+            _ => FetchError::Transport {
+                url: url.to_string(),
+                message: format!("compressed body: {e}"),
+            },
+        })?;
+    Ok(Fetched::Body {
+        status,
+        bytes,
+        etag,
+        last_modified,
+    })
 }
 
 /// Send a request built by `make`, retrying connection failures and 429/5xx answers the way
@@ -273,7 +241,8 @@ pub(super) async fn send(
                 continue;
             }
         }
-        if !status.is_success() {
+        // 304 answers a conditional request: the caller's to handle.
+        if !status.is_success() && status.as_u16() != 304 {
             return Err(format!("HTTP {} from {url}", status.as_u16()));
         }
         return Ok(resp);
