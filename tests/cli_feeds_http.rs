@@ -181,13 +181,10 @@ fn api_keys_come_from_the_environment_and_are_never_shown() {
         &srv.url("/l"),
         &["--header", "X-API-Key: env:TD_FEED_KEY"],
     );
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_threatdeck"))
-        .env("TD_FEED_KEY", "s3cret-value")
-        .arg("--data-dir")
-        .arg(td.data())
-        .args(["feeds", "sync", "k", "--json"])
-        .output()
-        .unwrap();
+    let out = td.run_env(
+        &[("TD_FEED_KEY", "s3cret-value")],
+        ["feeds", "sync", "k", "--json"],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     // Without the variable the run fails naming the variable, not a value.
     let r = sync(&td, "k");
@@ -349,13 +346,10 @@ fn a_misp_server_is_pulled_in_pages_then_incrementally() {
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let pull = || {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_threatdeck"))
-            .env("TD_MISP_KEY", "misp-key-1")
-            .arg("--data-dir")
-            .arg(td.data())
-            .args(["feeds", "sync", "misp", "--json"])
-            .output()
-            .unwrap();
+        let out = td.run_env(
+            &[("TD_MISP_KEY", "misp-key-1")],
+            ["feeds", "sync", "misp", "--json"],
+        );
         let v: serde_json::Value =
             serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", stderr(&out)));
         v[0].clone()
@@ -480,13 +474,7 @@ fn keys_stay_on_the_feed_origin_and_urls_hold_no_credentials() {
         &srv.url("/l"),
         &["--header", "X-API-Key: env:TD_KEY2"],
     );
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_threatdeck"))
-        .env("TD_KEY2", "k3y")
-        .arg("--data-dir")
-        .arg(td.data())
-        .args(["feeds", "sync", "k", "--json"])
-        .output()
-        .unwrap();
+    let out = td.run_env(&[("TD_KEY2", "k3y")], ["feeds", "sync", "k", "--json"]);
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(r[0]["ok"], false, "{r}");
     assert!(

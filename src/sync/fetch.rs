@@ -266,21 +266,8 @@ fn unzip_first_in_place(path: &Path, max: u64) -> std::io::Result<()> {
         .ok_or_else(|| {
             std::io::Error::new(std::io::ErrorKind::InvalidData, "zip archive holds no file")
         })?;
-    let tmp = path.with_extension("unzip");
-    {
-        let mut entry = archive.by_index(first).map_err(bad)?;
-        let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-        let copied = std::io::copy(&mut std::io::Read::take(&mut entry, max + 1), &mut out)?;
-        if copied > max {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::FileTooLarge,
-                "unpacked body over the limit",
-            ));
-        }
-        out.flush()?;
-    }
-    std::fs::rename(&tmp, path)
+    let mut entry = archive.by_index(first).map_err(bad)?;
+    replace_capped(path, &mut entry, max)
 }
 
 /// A `.gz` file served as-is (not as Content-Encoding) is unpacked, capped like the body.
@@ -290,12 +277,19 @@ fn gunzip_in_place(path: &Path, max: u64) -> std::io::Result<()> {
     if n < 2 || head != [0x1f, 0x8b] {
         return Ok(());
     }
-    let tmp = path.with_extension("gunzip");
+    let mut src = flate2::read::MultiGzDecoder::new(std::fs::File::open(path)?);
+    replace_capped(path, &mut src, max)
+}
+
+/// Replace the file at `path` with what `src` yields (read from that file, so written to a
+/// sibling first), refusing more than `max` bytes: unpacking must not escape the body cap.
+fn replace_capped(path: &Path, src: &mut dyn std::io::Read, max: u64) -> std::io::Result<()> {
+    let tmp = path.with_extension("unpacked");
     {
-        let mut src = flate2::read::MultiGzDecoder::new(std::fs::File::open(path)?);
         let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-        let copied = std::io::copy(&mut std::io::Read::take(&mut src, max + 1), &mut out)?;
+        let copied = std::io::copy(&mut std::io::Read::take(src, max + 1), &mut out)?;
         if copied > max {
+            drop(out);
             let _ = std::fs::remove_file(&tmp);
             return Err(std::io::Error::new(
                 std::io::ErrorKind::FileTooLarge,

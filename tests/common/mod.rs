@@ -45,6 +45,21 @@ impl Td {
             .expect("run threatdeck")
     }
 
+    /// Run with extra environment variables (feed secrets, for instance).
+    pub fn run_env<I, S>(&self, env: &[(&str, &str)], args: I) -> Output
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        Command::new(env!("CARGO_BIN_EXE_threatdeck"))
+            .envs(env.iter().copied())
+            .arg("--data-dir")
+            .arg(self.data())
+            .args(args)
+            .output()
+            .expect("run threatdeck")
+    }
+
     /// Run and parse stdout as JSON; panics with stderr on a non-zero exit.
     pub fn json<I, S>(&self, args: I) -> serde_json::Value
     where
