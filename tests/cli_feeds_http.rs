@@ -516,3 +516,37 @@ fn pointing_a_feed_elsewhere_forgets_its_validators() {
         "{r}"
     );
 }
+
+#[test]
+fn the_daemon_reports_download_progress() {
+    let mut body = String::new();
+    for i in 0..200_000u32 {
+        body.push_str(&format!(
+            "10.{}.{}.{}\n",
+            (i >> 16) & 255,
+            (i >> 8) & 255,
+            i & 255
+        ));
+    }
+    assert!(body.len() > 2 << 20);
+    let srv = Server::start(move |_| Resp::ok(body.clone()));
+    let td = Td::new();
+    add(&td, "big", &srv.url("/l"), &["--enable"]);
+    let events = td.json(["daemon", "--once", "--json"]);
+    let kinds: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds.first(), Some(&"started"), "{kinds:?}");
+    assert!(kinds.contains(&"progress"), "{kinds:?}");
+    assert_eq!(kinds.last(), Some(&"finished"), "{kinds:?}");
+    let progress = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["event"] == "progress")
+        .unwrap();
+    assert!(progress["bytes"].as_u64().unwrap() >= 1 << 20);
+}

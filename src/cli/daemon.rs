@@ -24,6 +24,7 @@ pub struct Args {
 fn line(e: &SyncEvent) -> String {
     match e {
         SyncEvent::Started { feed } => format!("sync {}: started", inert(feed)),
+        SyncEvent::Progress { feed, bytes } => format!("sync {}: {} bytes", inert(feed), bytes),
         SyncEvent::Finished { feed, run } => format!(
             "sync {}: {} records, +{} -{}{}",
             inert(feed),

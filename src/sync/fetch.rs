@@ -8,6 +8,18 @@ use std::time::Duration;
 
 use reqwest::header::{ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, RETRY_AFTER};
 
+/// Called with the bytes received so far, about every [`PROGRESS_STEP`] bytes.
+#[derive(Clone)]
+pub struct Progress(pub std::sync::Arc<dyn Fn(u64) + Send + Sync>);
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress")
+    }
+}
+
+pub const PROGRESS_STEP: u64 = 1 << 20;
+
 #[derive(Debug, Clone)]
 pub struct FetchOptions {
     pub max_bytes: u64,
@@ -22,6 +34,7 @@ pub struct FetchOptions {
     pub read_timeout: Duration,
     /// Extra request headers, resolved (they may hold secrets: never print them).
     pub headers: Vec<(String, String)>,
+    pub progress: Option<Progress>,
 }
 
 impl Default for FetchOptions {
@@ -35,6 +48,7 @@ impl Default for FetchOptions {
             last_modified: None,
             read_timeout: Duration::from_secs(30),
             headers: Vec::new(),
+            progress: None,
         }
     }
 }
@@ -175,8 +189,15 @@ pub async fn fetch(
     let mut resp = resp;
     let mut file = std::io::BufWriter::new(std::fs::File::create(dest)?);
     let mut bytes = 0u64;
+    let mut reported = 0u64;
     while let Some(chunk) = resp.chunk().await.map_err(transport)? {
         bytes += chunk.len() as u64;
+        if let Some(p) = &opts.progress
+            && bytes - reported >= PROGRESS_STEP
+        {
+            reported = bytes;
+            (p.0)(bytes);
+        }
         if bytes > opts.max_bytes {
             return Err(FetchError::TooLarge {
                 url: url.to_string(),

@@ -71,6 +71,15 @@ fn format_of(name: &str) -> Option<Format> {
 /// Run one feed now, record the run, and return it. The data lands in one transaction per
 /// file (the pipeline's rule) or not at all; a failed run keeps the previous data.
 pub fn sync(store: &mut Store, feed: &FeedRec) -> Result<RunRec> {
+    sync_reporting(store, feed, None)
+}
+
+/// [`sync`], calling `progress` with the bytes downloaded so far as they arrive.
+pub fn sync_reporting(
+    store: &mut Store,
+    feed: &FeedRec,
+    progress: Option<fetch::Progress>,
+) -> Result<RunRec> {
     let started = time::now();
     let mut run = RunRec {
         started,
@@ -87,21 +96,24 @@ pub fn sync(store: &mut Store, feed: &FeedRec) -> Result<RunRec> {
                 run.bytes = dir_bytes(&p);
                 p
             }
-            None => match remote::download(store, feed, previous.as_ref(), &mut run)? {
-                remote::Downloaded::Staged(p) => p,
-                remote::Downloaded::NotModified => {
-                    // Nothing changed upstream: the last good data and its counts stand.
-                    let p = previous.clone().unwrap_or_default();
-                    return Ok(RunRec {
-                        records: p.records,
-                        unchanged: p.records,
-                        etag: p.etag,
-                        last_modified: p.last_modified,
-                        not_modified: true,
-                        ..run.clone()
-                    });
+            None => {
+                match remote::download(store, feed, previous.as_ref(), &mut run, progress.clone())?
+                {
+                    remote::Downloaded::Staged(p) => p,
+                    remote::Downloaded::NotModified => {
+                        // Nothing changed upstream: the last good data and its counts stand.
+                        let p = previous.clone().unwrap_or_default();
+                        return Ok(RunRec {
+                            records: p.records,
+                            unchanged: p.records,
+                            etag: p.etag,
+                            last_modified: p.last_modified,
+                            not_modified: true,
+                            ..run.clone()
+                        });
+                    }
                 }
-            },
+            }
         };
         if let Some(sentinel) = &feed.sentinel
             && !path.is_dir()

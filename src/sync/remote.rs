@@ -61,6 +61,7 @@ pub fn download(
     feed: &FeedRec,
     previous: Option<&RunRec>,
     run: &mut RunRec,
+    progress: Option<super::fetch::Progress>,
 ) -> Result<Downloaded, String> {
     let dir = staging(store, feed).map_err(|e| format!("staging directory: {e}"))?;
     let rt = runtime()?;
@@ -73,6 +74,7 @@ pub fn download(
             .timeout_secs
             .map_or(defaults.read_timeout, std::time::Duration::from_secs),
         headers: super::headers::resolve(&feed.headers)?,
+        progress,
         ..defaults
     };
     let client = client(opts.read_timeout, !opts.headers.is_empty()).map_err(|e| e.to_string())?;

@@ -14,9 +14,22 @@ use crate::store::feeds::{FeedRec, RunRec};
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(tag = "event", rename_all = "kebab-case")]
 pub enum SyncEvent {
-    Started { feed: String },
-    Finished { feed: String, run: RunRec },
-    Failed { feed: String, error: String },
+    Started {
+        feed: String,
+    },
+    /// Bytes downloaded so far (about every MiB).
+    Progress {
+        feed: String,
+        bytes: u64,
+    },
+    Finished {
+        feed: String,
+        run: RunRec,
+    },
+    Failed {
+        feed: String,
+        error: String,
+    },
 }
 
 /// Up to a tenth of the interval either way, so feeds set to the same interval (and many
@@ -76,12 +89,19 @@ pub async fn run_due(
         });
         let store = Arc::clone(store);
         let name = feed.name.clone();
+        let (tx, progress_name) = (events.clone(), feed.name.clone());
+        let progress = super::fetch::Progress(Arc::new(move |bytes| {
+            let _ = tx.send(SyncEvent::Progress {
+                feed: progress_name.clone(),
+                bytes,
+            });
+        }));
         // Sync blocks (parsing, the store, its own HTTP runtime): keep it off the async workers.
         let result = tokio::task::spawn_blocking(move || {
             let mut s = store
                 .lock()
                 .map_err(|_| "store lock poisoned".to_string())?;
-            super::sync(&mut s, &feed).map_err(|e| e.to_string())
+            super::sync_reporting(&mut s, &feed, Some(progress)).map_err(|e| e.to_string())
         })
         .await;
         let event = match result {
