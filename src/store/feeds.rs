@@ -127,6 +127,19 @@ impl Store {
         w.commit().map(|_| ())
     }
 
+    /// The newest run that succeeded: it carries the validators and cursor for the next one.
+    pub fn last_good_run(&self, name: &str) -> Result<Option<RunRec>> {
+        let txn = self.read()?;
+        let t = txn.open_table(FEED_RUNS)?;
+        for item in t.range((name, 0u64)..=(name, u64::MAX))?.rev() {
+            let run: RunRec = decode("feed run", item?.1.value())?;
+            if run.ok {
+                return Ok(Some(run));
+            }
+        }
+        Ok(None)
+    }
+
     /// The newest `limit` runs of a feed, newest first.
     pub fn runs(&self, name: &str, limit: usize) -> Result<Vec<RunRec>> {
         let txn = self.read()?;

@@ -68,8 +68,8 @@ fn format_of(name: &str) -> Option<Format> {
     })
 }
 
-/// Run one feed now, record the run, and return it. The data lands in one transaction per
-/// file (the pipeline's rule) or not at all; a failed run keeps the previous data.
+/// Run one feed now, record the run, and return it. The data lands in one transaction or
+/// not at all; a failed run keeps the previous data.
 pub fn sync(store: &mut Store, feed: &FeedRec) -> Result<RunRec> {
     sync_reporting(store, feed, None)
 }
@@ -85,9 +85,8 @@ pub fn sync_reporting(
         started,
         ..RunRec::default()
     };
-    // The newest good run carries the validators and cursor; look far back, so a run of
-    // failures does not make the next pull start over.
-    let previous = store.runs(&feed.name, 10_000)?.into_iter().find(|r| r.ok);
+    // However many failures came since, the last good run's cursor stands.
+    let previous = store.last_good_run(&feed.name)?;
     let outcome = (|| -> std::result::Result<RunRec, String> {
         let format = format_of(&feed.format)
             .ok_or_else(|| format!("format {} cannot be synced", feed.format))?;
