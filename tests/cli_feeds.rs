@@ -154,3 +154,88 @@ fn misp_catalog_import_adds_disabled_feeds() {
     ]);
     assert_eq!(again["already_configured"].as_array().unwrap().len(), 2);
 }
+
+#[test]
+fn feed_settings_exclude_tag_and_weigh_what_the_feed_brings() {
+    let td = Td::new();
+    let list = td.file(
+        "mnt/mixed.txt",
+        "203.0.113.7\n10.1.2.3\nevil.example\nnoise.example\n",
+    );
+    let out = td.run([
+        "feeds".as_ref(),
+        "add".as_ref(),
+        "mixed".as_ref(),
+        list.as_os_str(),
+        "--format".as_ref(),
+        "freetext".as_ref(),
+        "--exclude".as_ref(),
+        r"^10\.|^noise\.".as_ref(),
+        "--tag".as_ref(),
+        "tlp:clear".as_ref(),
+        "--tag".as_ref(),
+        "feed:mixed".as_ref(),
+        "--confidence".as_ref(),
+        "40".as_ref(),
+        "--stale-after".as_ref(),
+        "2d".as_ref(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let show = td.json(["feeds", "show", "mixed", "--json"]);
+    assert_eq!(show["tags"], serde_json::json!(["tlp:clear", "feed:mixed"]));
+    assert_eq!(
+        (
+            show["confidence"].as_u64(),
+            show["stale_after_secs"].as_u64()
+        ),
+        (Some(40), Some(172_800))
+    );
+    let r = td.json(["feeds", "sync", "mixed", "--json"]);
+    assert_eq!(r[0]["records"], 2, "{r}");
+    assert!(
+        td.json(["search", "10.1.2.3", "--json"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        td.json(["search", "noise.example", "--json"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    // Confidence 40 is the base score of the feed's values (fresh: not decayed yet).
+    let hit = &td.json(["search", "evil.example", "--json"])[0];
+    assert_eq!(hit["score"], 40.0, "{hit}");
+    // The feed's event carries its tags.
+    let store = threatdeck::store::Store::open(&td.data()).unwrap();
+    let ev = store
+        .events()
+        .unwrap()
+        .into_iter()
+        .find(|e| e.source == "mixed")
+        .unwrap();
+    let tags: Vec<&str> = ev.event.tags.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(tags, ["tlp:clear", "feed:mixed"]);
+    drop(store);
+
+    // Bad settings are refused when the feed is added, naming the option.
+    for (flag, bad) in [
+        ("--exclude", "(unclosed"),
+        ("--confidence", "101"),
+        ("--stale-after", "soon"),
+    ] {
+        let out = td.run([
+            "feeds".as_ref(),
+            "add".as_ref(),
+            "bad".as_ref(),
+            list.as_os_str(),
+            "--format".as_ref(),
+            "freetext".as_ref(),
+            flag.as_ref(),
+            bad.as_ref(),
+        ]);
+        assert!(!out.status.success());
+        assert!(stderr(&out).contains(flag), "{}", stderr(&out));
+    }
+}

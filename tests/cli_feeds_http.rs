@@ -529,6 +529,7 @@ fn the_daemon_reports_download_progress() {
         ));
     }
     assert!(body.len() > 2 << 20);
+    let body_len = body.len();
     let srv = Server::start(move |_| Resp::ok(body.clone()));
     let td = Td::new();
     add(&td, "big", &srv.url("/l"), &["--enable"]);
@@ -542,11 +543,19 @@ fn the_daemon_reports_download_progress() {
     assert_eq!(kinds.first(), Some(&"started"), "{kinds:?}");
     assert!(kinds.contains(&"progress"), "{kinds:?}");
     assert_eq!(kinds.last(), Some(&"finished"), "{kinds:?}");
-    let progress = events
+    let progress: Vec<&serde_json::Value> = events
         .as_array()
         .unwrap()
         .iter()
-        .find(|e| e["event"] == "progress")
-        .unwrap();
-    assert!(progress["bytes"].as_u64().unwrap() >= 1 << 20);
+        .filter(|e| e["event"] == "progress")
+        .collect();
+    // Bytes as they download, of the length the server announced; then the records parsed.
+    let len = body_len as u64;
+    assert!(progress.iter().all(|p| p["total"] == len), "{progress:?}");
+    assert!(
+        progress
+            .iter()
+            .any(|p| p["bytes"].as_u64().unwrap() >= 1 << 20)
+    );
+    assert_eq!(progress.last().unwrap()["records"], 200_000);
 }

@@ -1,11 +1,12 @@
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 
 use crate::safe_text::inert;
+use crate::sync::engine::{DEFAULT_PARALLEL, Engine};
 use crate::sync::scheduler::{self, SyncEvent};
 
 #[derive(Debug, clap::Args)]
@@ -19,12 +20,20 @@ pub struct Args {
     /// With --once: print the events as one JSON document.
     #[arg(long, requires = "once")]
     json: bool,
+    /// Downloads at once (one per host at a time whatever this says).
+    #[arg(long, default_value_t = DEFAULT_PARALLEL)]
+    parallel: usize,
 }
 
 fn line(e: &SyncEvent) -> String {
     match e {
         SyncEvent::Started { feed } => format!("sync {}: started", inert(feed)),
-        SyncEvent::Progress { feed, bytes } => format!("sync {}: {} bytes", inert(feed), bytes),
+        SyncEvent::Progress {
+            feed,
+            bytes,
+            records,
+            ..
+        } => format!("sync {}: {bytes} bytes, {records} records", inert(feed)),
         SyncEvent::Finished { feed, run } => format!(
             "sync {}: {} records, +{} -{}{}",
             inert(feed),
@@ -44,15 +53,16 @@ fn line(e: &SyncEvent) -> String {
 }
 
 pub fn run(dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
-    let store = Arc::new(Mutex::new(super::open_store(dir)?));
+    let store = Arc::new(super::open_store(dir)?);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
     let (tx, mut rx) = mpsc::unbounded_channel();
+    let engine = rt.block_on(async { Engine::new(store, args.parallel, tx) });
     if args.once {
-        rt.block_on(scheduler::run_due(&store, &tx, None));
-        drop(tx);
+        rt.block_on(scheduler::run_due(&engine));
+        drop(engine);
         let mut events = Vec::new();
         while let Ok(e) = rx.try_recv() {
             events.push(e);
@@ -74,9 +84,8 @@ pub fn run(dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
     let (stop_tx, stop_rx) = watch::channel(false);
     rt.block_on(async move {
         let worker = tokio::spawn(scheduler::daemon(
-            store,
+            engine,
             Duration::from_secs(args.tick.max(1)),
-            tx,
             stop_rx,
         ));
         let printer = tokio::spawn(async move {
@@ -89,7 +98,7 @@ pub fn run(dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
             args.tick.max(1)
         );
         let _ = tokio::signal::ctrl_c().await;
-        eprintln!("stopping after the current feed");
+        eprintln!("stopping: downloads under way are cancelled (their previous data stands)");
         let _ = stop_tx.send(true);
         let _ = worker.await;
         let _ = printer.await;

@@ -86,6 +86,18 @@ enum FeedsCommand {
         /// A request header, 'Name: value'; secrets as 'Name: env:VARIABLE' (repeatable).
         #[arg(long = "header", value_name = "NAME: VALUE")]
         headers: Vec<String>,
+        /// Drop list values (CSV, freetext) matching this regex.
+        #[arg(long, value_name = "REGEX")]
+        exclude: Option<String>,
+        /// A tag for everything the feed brings, e.g. tlp:clear (repeatable).
+        #[arg(long = "tag", value_name = "TAG")]
+        tags: Vec<String>,
+        /// How far the feed is trusted, 0-100: the base score of its values (default 80).
+        #[arg(long, value_parser = clap::value_parser!(u8).range(0..=100))]
+        confidence: Option<u8>,
+        /// Flag the feed stale after no change for this long: 12h, 3d ... (default 7d).
+        #[arg(long, value_name = "INTERVAL")]
+        stale_after: Option<String>,
         #[arg(long)]
         enable: bool,
     },
@@ -99,10 +111,10 @@ enum FeedsCommand {
     Disable {
         name: String,
     },
-    /// Sync a feed now, or every enabled feed.
+    /// Sync feeds now (side by side), or every enabled feed.
     Sync {
-        name: Option<String>,
-        #[arg(long, conflicts_with = "name")]
+        names: Vec<String>,
+        #[arg(long, conflicts_with = "names")]
         all: bool,
         #[arg(long)]
         json: bool,
@@ -138,7 +150,7 @@ fn view(store: &crate::store::Store, feed: FeedRec) -> anyhow::Result<FeedView> 
     Ok(FeedView { feed, health })
 }
 
-fn run_line(r: &RunRec) -> String {
+pub(super) fn run_line(r: &RunRec) -> String {
     let what = if r.ok {
         format!(
             "{} records, +{} -{} ={}",
@@ -151,7 +163,7 @@ fn run_line(r: &RunRec) -> String {
 }
 
 pub fn run(dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
-    let mut store = super::open_store(dir)?;
+    let store = super::open_store(dir)?;
     match args.command {
         FeedsCommand::List { json } => {
             let views = store
@@ -222,6 +234,18 @@ pub fn run(dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
                 for (k, val) in &v.feed.headers {
                     println!("  header    {}", inert(&sync::headers::shown(k, val)));
                 }
+                if let Some(re) = &v.feed.exclude {
+                    println!("  exclude   {}", inert(re));
+                }
+                if !v.feed.tags.is_empty() {
+                    println!("  tags      {}", inert(&v.feed.tags.join(", ")));
+                }
+                if let Some(c) = v.feed.confidence {
+                    println!("  confidence {c}");
+                }
+                if let Some(s) = v.feed.stale_after_secs {
+                    println!("  stale after {s} s without change");
+                }
                 for r in &runs {
                     println!("  run       {}", run_line(r));
                 }
@@ -240,8 +264,24 @@ pub fn run(dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
             headers,
             collection,
             sentinel,
+            exclude,
+            tags,
+            confidence,
+            stale_after,
             enable,
         } => {
+            if let Some(re) = &exclude {
+                regex::Regex::new(re).map_err(|e| anyhow::anyhow!("--exclude: {e}"))?;
+            }
+            let stale_after_secs = stale_after
+                .map(|s| sync::parse_interval(&s))
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("--stale-after: {e}"))?;
+            let tags: Vec<String> = tags
+                .iter()
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty())
+                .collect();
             let headers = headers
                 .iter()
                 .map(|h| sync::headers::parse(h))
@@ -292,6 +332,10 @@ pub fn run(dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
                 collection,
                 headers,
                 sentinel: sentinel.filter(|s| !s.is_empty()),
+                exclude: exclude.filter(|s| !s.is_empty()),
+                tags,
+                confidence,
+                stale_after_secs,
             })?;
             println!(
                 "feed {} saved ({})",
@@ -307,38 +351,11 @@ pub fn run(dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
         }
         FeedsCommand::Enable { name } => store.set_feed_enabled(&name, true)?,
         FeedsCommand::Disable { name } => store.set_feed_enabled(&name, false)?,
-        FeedsCommand::Sync { name, all, json } => {
-            if name.is_none() && !all {
+        FeedsCommand::Sync { names, all, json } => {
+            if names.is_empty() && !all {
                 anyhow::bail!("name a feed, or pass --all for every enabled feed");
             }
-            let feeds = sync::select(&store, name.as_deref())?;
-            let mut results = Vec::new();
-            for f in feeds {
-                let r = sync::sync(&mut store, &f)?;
-                if !json {
-                    println!("{}  {}", inert(&f.name), run_line(&r));
-                }
-                results.push((f.name, r));
-            }
-            if json {
-                #[derive(Serialize)]
-                struct Out {
-                    feed: String,
-                    #[serde(flatten)]
-                    run: RunRec,
-                }
-                let out: Vec<Out> = results
-                    .iter()
-                    .map(|(feed, run)| Out {
-                        feed: feed.clone(),
-                        run: run.clone(),
-                    })
-                    .collect();
-                super::print_json(&out)?;
-            }
-            if results.iter().any(|(_, r)| !r.ok) {
-                return Ok(ExitCode::from(1));
-            }
+            return super::feeds_sync::run(store, &names, all, json);
         }
         FeedsCommand::ImportMisp { file, json } => {
             let bytes = crate::ingest::read_input(&file)

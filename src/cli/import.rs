@@ -68,6 +68,7 @@ pub fn run(dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
             columns: args.columns.clone(),
             delimiter,
         },
+        ..ImportOptions::default()
     };
     let reports = if args.dry_run {
         let (rows, reports) = pipeline::preview(&args.paths, &opts);
@@ -88,7 +89,8 @@ pub fn run(dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
         reports
     } else {
         let mut store = super::open_store(dir)?;
-        let reports = pipeline::import(&mut store, &args.paths, &opts);
+        let mut reports = pipeline::import(&store, &args.paths, &opts);
+        pipeline::compact_after(&mut store, &mut reports);
         if args.json {
             super::print_json(&summary(&reports))?;
         } else {

@@ -3,6 +3,7 @@
 mod correlate;
 mod daemon;
 mod feeds;
+mod feeds_sync;
 mod home;
 mod import;
 mod log;
@@ -43,6 +44,8 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+// Parsed once per process: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Import MISP feed directories, MISP event JSON, CSV, freetext and STIX 2.1 files.

@@ -49,6 +49,7 @@ pub fn value_score(store: &Store, value: &str, now: i64) -> Result<Option<f64>> 
                 last_seen: f.last_seen,
                 sightings: &sightings,
                 overridden: None,
+                default_base: f.confidence,
             },
             now,
         )

@@ -19,9 +19,10 @@ use std::path::Path;
 pub use text::{MAX_INPUT_BYTES, decode_text, read_input};
 
 /// Input formats `threatdeck import` understands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Format {
+    #[default]
     Auto,
     MispFeed,
     MispEvent,

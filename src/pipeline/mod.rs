@@ -39,7 +39,17 @@ fn phase(name: &str, since: std::time::Instant) {
     );
 }
 
-#[derive(Debug, Clone)]
+/// Called with a running count (bytes downloaded, records parsed) as work goes on.
+#[derive(Clone)]
+pub struct Progress(pub std::sync::Arc<dyn Fn(u64) + Send + Sync>);
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress")
+    }
+}
+
+#[derive(Debug, Clone, Default)]
 pub struct ImportOptions {
     pub format: Format,
     /// Source name; default: the input's absolute path.
@@ -50,6 +60,12 @@ pub struct ImportOptions {
     /// A feed directory lands whole or not at all (feed runs), instead of storing the event
     /// files that parsed and reporting the others (imports).
     pub all_or_nothing: bool,
+    /// List values (CSV, freetext) matching this are dropped (MISP's feed `exclude_regex`).
+    pub exclude: Option<regex::Regex>,
+    /// Event tags added to everything imported (a feed's default tags, e.g. `tlp:clear`).
+    pub tags: Vec<String>,
+    /// Records parsed so far.
+    pub progress: Option<Progress>,
 }
 
 /// What happened to one input (a file, or one event file of a feed directory).
@@ -260,7 +276,10 @@ fn parse_file(path: &Path, format: Format, opts: &ImportOptions) -> Result<Parse
             if out.header_skipped {
                 warnings.push("first row taken as a header and skipped".to_string());
             }
-            Parsed::List(normalize_list(out.indicators, true), warnings)
+            Parsed::List(
+                list_done(normalize_list(out.indicators, true), opts),
+                warnings,
+            )
         }
         Format::Freetext => {
             let text = ingest::decode_text(&bytes).map_err(perr)?;
@@ -268,7 +287,7 @@ fn parse_file(path: &Path, format: Format, opts: &ImportOptions) -> Result<Parse
             phase("parse", t);
             let items = normalize_list(items, true);
             phase("normalise", t);
-            Parsed::List(items, Vec::new())
+            Parsed::List(list_done(items, opts), Vec::new())
         }
         Format::Auto | Format::MispFeed => {
             return Err(ImportError::Input {
@@ -307,11 +326,29 @@ fn feed_events<'a>(
     }))
 }
 
-/// Mark every attribute of an event as not correlating.
-pub(crate) fn disable_correlation(pe: &mut ParsedEvent) {
-    pe.attributes
-        .iter_mut()
-        .for_each(|a| a.disable_correlation = true);
+/// Drop excluded values and report the count of what is left.
+fn list_done(mut items: Vec<Indicator>, opts: &ImportOptions) -> Vec<Indicator> {
+    if let Some(re) = &opts.exclude {
+        items.retain(|i| !re.is_match(&i.value));
+    }
+    if let Some(p) = &opts.progress {
+        (p.0)(items.len() as u64);
+    }
+    items
+}
+
+/// What the options ask of every event: correlation off, default tags added.
+pub(crate) fn prepare_event(pe: &mut ParsedEvent, opts: &ImportOptions) {
+    if opts.no_correlation {
+        pe.attributes
+            .iter_mut()
+            .for_each(|a| a.disable_correlation = true);
+    }
+    for t in &opts.tags {
+        if !pe.event.tags.iter().any(|e| e.name == *t) {
+            pe.event.tags.push(crate::model::Tag::named(t.clone()));
+        }
+    }
 }
 
 /// A directory that is not a MISP feed (no manifest.json) stands for the files in it,
@@ -358,7 +395,8 @@ struct ListGroup {
 /// Import every path. Each file is one write transaction (a feed directory is one for all
 /// its good event files; list files sharing a source are one): a file that fails leaves the
 /// store as it was and the others go on.
-pub fn import(store: &mut Store, paths: &[PathBuf], opts: &ImportOptions) -> Vec<FileReport> {
+/// Readers (the workbench) go on while it writes: it needs only a shared store.
+pub fn import(store: &Store, paths: &[PathBuf], opts: &ImportOptions) -> Vec<FileReport> {
     let mut reports: Vec<FileReport> = Vec::new();
     let mut groups: Vec<ListGroup> = Vec::new();
     let correlate = !opts.no_correlation;
@@ -385,8 +423,9 @@ pub fn import(store: &mut Store, paths: &[PathBuf], opts: &ImportOptions) -> Vec
         };
         match parse_file(path, format, opts) {
             Ok(Parsed::Events(mut events, warnings)) => {
-                if opts.no_correlation {
-                    events.iter_mut().for_each(disable_correlation);
+                events.iter_mut().for_each(|e| prepare_event(e, opts));
+                if let Some(p) = &opts.progress {
+                    (p.0)(events.iter().map(|e| e.attributes.len() as u64).sum());
                 }
                 let report = FileReport { warnings, ..report };
                 reports.push(write::events(store, path, format, &source, &events, report));
@@ -410,10 +449,15 @@ pub fn import(store: &mut Store, paths: &[PathBuf], opts: &ImportOptions) -> Vec
         }
     }
     for g in groups {
-        write::list_group(store, g, &mut reports, correlate);
+        write::list_group(store, g, &mut reports, correlate, &opts.tags);
     }
-    // A big import can leave the file grown well ahead of its data; a failed compaction
-    // loses nothing, the space is just not reclaimed yet.
+    reports
+}
+
+/// Compact after `reports` wrote a large part of the store: a big import can leave the file
+/// grown well ahead of its data. Needs the store to itself; a failed compaction loses
+/// nothing, the space is just not reclaimed yet (it becomes a warning on the last report).
+pub fn compact_after(store: &mut Store, reports: &mut [FileReport]) {
     let t = std::time::Instant::now();
     let written = reports.iter().map(|r| r.attributes).sum();
     if let Err(e) = store.compact_if_worthwhile(written)
@@ -422,7 +466,6 @@ pub fn import(store: &mut Store, paths: &[PathBuf], opts: &ImportOptions) -> Vec
         last.warnings.push(format!("store not compacted: {e}"));
     }
     phase("compact", t);
-    reports
 }
 
 #[cfg(test)]

@@ -111,6 +111,7 @@ pub(super) fn list_group(
     group: ListGroup,
     reports: &mut [FileReport],
     correlate: bool,
+    tags: &[String],
 ) {
     let ListGroup {
         source,
@@ -164,6 +165,7 @@ pub(super) fn list_group(
     let result = (|| -> Result<_, StoreError> {
         let (mut w, mut src, now) = begin(store, &source, format)?;
         let out = w.merge_list(&mut src, &items, now, correlate)?;
+        w.tag_list_event(&src, tags)?;
         phase("write", t);
         let counts = FileReport {
             attributes: out.added + out.reappeared,
@@ -203,10 +205,13 @@ pub(super) fn feed_dir(
     let result = (|| -> Result<(), StoreError> {
         let (mut w, src, now) = begin(store, source, Format::MispFeed)?;
         let reports = &mut reports;
+        let mut records = 0u64;
         for (mut report, event) in feed_events(dir, source) {
             if let Some(mut pe) = event {
-                if opts.no_correlation {
-                    super::disable_correlation(&mut pe);
+                super::prepare_event(&mut pe, opts);
+                records += pe.attributes.len() as u64;
+                if let Some(p) = &opts.progress {
+                    (p.0)(records);
                 }
                 let outcome = w.put_event(&pe, &src, now)?;
                 count_event(&mut report, outcome, &pe);

@@ -17,6 +17,8 @@ pub struct ScoreFacts {
     pub tags: Vec<String>,
     pub timestamp: i64,
     pub last_seen: Option<i64>,
+    /// The confidence of the feed the source is (0..100), when it set one.
+    pub confidence: Option<f64>,
 }
 
 impl Store {
@@ -26,6 +28,8 @@ impl Store {
         let holders = self.holders_anywhere(&txn, value)?;
         let events = txn.open_table(EVENTS)?;
         let sources = self.sources_by_id(&txn)?;
+        let feeds = txn.open_table(super::feeds::FEEDS)?;
+        let mut confidence = std::collections::HashMap::new();
         let mut out = Vec::with_capacity(holders.len());
         for (key, rec) in holders {
             let Some(e) = events.get(event_of(key))? else {
@@ -35,11 +39,28 @@ impl Store {
             let attr = rec.to_attribute(ev.uuid);
             let mut tags: Vec<String> = ev.tags.iter().map(|t| t.name.clone()).collect();
             tags.extend(attr.tags.into_iter().map(|t| t.name));
+            let source = sources
+                .get(&ev.source_id)
+                .map(|s| s.name.clone())
+                .unwrap_or_default();
+            let conf = match confidence.get(&source) {
+                Some(c) => *c,
+                None => {
+                    let c = match feeds.get(source.as_str())? {
+                        Some(v) => {
+                            super::feeds::decode::<super::feeds::FeedRec>("feed", v.value())?
+                                .confidence
+                                .map(f64::from)
+                        }
+                        None => None,
+                    };
+                    confidence.insert(source.clone(), c);
+                    c
+                }
+            };
             out.push(ScoreFacts {
-                source: sources
-                    .get(&ev.source_id)
-                    .map(|s| s.name.clone())
-                    .unwrap_or_default(),
+                source,
+                confidence: conf,
                 type_: attr.type_,
                 tags,
                 timestamp: attr.timestamp,

@@ -3,8 +3,17 @@
 use redb::{ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
 
-use super::records::{decode, encode};
 use super::{Result, Store, StoreError};
+
+// Feed configuration and runs are stored as JSON: they are few and small, and settings grow
+// with new fields (`#[serde(default)]`) without a store migration each time.
+pub(super) fn encode<T: Serialize>(rec: &T) -> Result<Vec<u8>> {
+    serde_json::to_vec(rec).map_err(|e| StoreError::Corrupt(format!("encode: {e}")))
+}
+
+pub(super) fn decode<'a, T: Deserialize<'a>>(what: &str, bytes: &'a [u8]) -> Result<T> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt(format!("{what} record: {e}")))
+}
 
 /// feed name -> `FeedRec`.
 pub const FEEDS: TableDefinition<&str, &[u8]> = TableDefinition::new("feeds");
@@ -36,6 +45,19 @@ pub struct FeedRec {
     /// Extra request headers. A value `env:NAME` is read from the environment at fetch
     /// time; secrets never live in the store (see `sync::headers`).
     pub headers: Vec<(String, String)>,
+    /// List values (CSV, freetext) matching this regex are dropped (MISP `exclude_regex`).
+    #[serde(default)]
+    pub exclude: Option<String>,
+    /// Event tags given to everything the feed brings (`tlp:clear`, an admiralty-scale tag).
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// How far the feed is trusted, 0..100: the base score of its values when their tags
+    /// carry none (the decay models' default is 80).
+    #[serde(default)]
+    pub confidence: Option<u8>,
+    /// No change for this long flags the feed stale (default a week).
+    #[serde(default)]
+    pub stale_after_secs: Option<u64>,
 }
 
 /// One sync run of a feed.

@@ -9,6 +9,7 @@ mod correlation;
 mod facts;
 pub mod feeds;
 pub mod index;
+mod migrate;
 mod read;
 pub mod records;
 mod search;
@@ -32,7 +33,7 @@ pub use write::{EventOutcome, ListOutcome, Writer};
 use tables::*;
 
 /// Bumped on any change to tables or records; a store with a higher version is refused.
-pub const SCHEMA_VERSION: u64 = 1;
+pub const SCHEMA_VERSION: u64 = 2;
 pub const FILE_NAME: &str = "threatdeck.redb";
 
 /// Page cache. redb defaults to 1 GiB; analysts run this on laptops and jump hosts. 128 MiB
@@ -138,6 +139,13 @@ impl Store {
                 path: self.path.clone(),
                 found: v,
             });
+        }
+        if found == Some(1) && complete {
+            let txn = self.db.begin_write()?;
+            migrate::v1_to_v2(&txn)?;
+            txn.open_table(META)?.insert(KEY_SCHEMA, 2)?;
+            txn.commit()?;
+            return Ok(());
         }
         if found.is_some() && complete {
             return Ok(());

@@ -400,6 +400,36 @@ impl Writer {
         Ok(out)
     }
 
+    /// Add event-level tags (a feed's default tags, e.g. `tlp:clear`) to the source's list
+    /// event; tags it already has stay as they are.
+    pub fn tag_list_event(&mut self, source: &SourceRec, names: &[String]) -> Result<()> {
+        let Some(id) = source.fixed_event else {
+            return Ok(());
+        };
+        let mut ev = self.event_rec(id)?;
+        let mut added = false;
+        for n in names {
+            if !ev.tags.iter().any(|t| t.name == *n) {
+                ev.tags.push(TagRec {
+                    name: n.clone(),
+                    local: false,
+                });
+                added = true;
+            }
+        }
+        if added {
+            let mut tags = self.txn.open_table(TAGS)?;
+            for n in names {
+                if tags.get(n.as_str())?.is_none() {
+                    tags.insert(n.as_str(), "")?;
+                }
+            }
+            drop(tags);
+            self.save_event(id, &ev)?;
+        }
+        Ok(())
+    }
+
     pub(super) fn txn(&self) -> &WriteTransaction {
         &self.txn
     }

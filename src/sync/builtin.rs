@@ -179,6 +179,10 @@ pub fn feeds(now: i64) -> Vec<FeedRec> {
                 collection: None,
                 headers: Vec::new(),
                 sentinel: sentinel.map(str::to_string),
+                exclude: None,
+                tags: Vec::new(),
+                confidence: None,
+                stale_after_secs: None,
             },
         )
         .collect()

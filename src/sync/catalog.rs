@@ -40,6 +40,26 @@ fn settings_object(v: &Value) -> Value {
     v
 }
 
+/// MISP writes exclude regexes PHP-style, `/body/flags`; ours are Rust regexes, flags inline.
+/// An empty one means none; one that does not compile is dropped (the feed still imports).
+pub fn php_regex(s: &str) -> Option<String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return None;
+    }
+    let re = match s.strip_prefix('/').and_then(|r| r.rsplit_once('/')) {
+        Some((body, flags)) if flags.chars().all(|c| "imsx".contains(c)) => {
+            if flags.is_empty() {
+                body.to_string()
+            } else {
+                format!("(?{flags}){body}")
+            }
+        }
+        _ => s.to_string(),
+    };
+    regex::Regex::new(&re).is_ok().then_some(re)
+}
+
 /// The feeds of a MISP catalog file, all disabled: nothing touches the network until the
 /// user enables a feed. Entries of formats threatdeck cannot sync are skipped with a reason.
 pub fn parse(bytes: &[u8], now: i64) -> Result<(Vec<FeedRec>, Vec<String>), ParseError> {
@@ -93,6 +113,12 @@ pub fn parse(bytes: &[u8], now: i64) -> Result<(Vec<FeedRec>, Vec<String>), Pars
             collection: None,
             headers: Vec::new(),
             sentinel: None,
+            exclude: settings["common"]["excluderegex"]
+                .as_str()
+                .and_then(php_regex),
+            tags: Vec::new(),
+            confidence: None,
+            stale_after_secs: None,
         });
     }
     Ok((feeds, skipped))
@@ -101,6 +127,19 @@ pub fn parse(bytes: &[u8], now: i64) -> Result<(Vec<FeedRec>, Vec<String>), Pars
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn php_regexes_become_rust_ones() {
+        assert_eq!(php_regex(""), None);
+        assert_eq!(php_regex("/^#.*/i").as_deref(), Some("(?i)^#.*"));
+        assert_eq!(
+            php_regex(r"/^http:\/\/www.phishtank.com/i").as_deref(),
+            Some(r"(?i)^http:\/\/www.phishtank.com")
+        );
+        let re = regex::Regex::new(&php_regex("/^#.*|Threatview.*/i").unwrap()).unwrap();
+        assert!(re.is_match("threatview.io list") && !re.is_match("1.2.3.4"));
+        assert_eq!(php_regex("/(/"), None);
+    }
 
     #[test]
     fn settings_strings_and_double_encoding() {

@@ -8,9 +8,10 @@ use std::time::Duration;
 
 use reqwest::header::{ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, RETRY_AFTER};
 
-/// Called with the bytes received so far, about every [`PROGRESS_STEP`] bytes.
+/// Called with the bytes received so far and the expected total when the server said,
+/// about every [`PROGRESS_STEP`] bytes.
 #[derive(Clone)]
-pub struct Progress(pub std::sync::Arc<dyn Fn(u64) + Send + Sync>);
+pub struct Progress(pub std::sync::Arc<dyn Fn(u64, Option<u64>) + Send + Sync>);
 
 impl std::fmt::Debug for Progress {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -187,16 +188,20 @@ pub async fn fetch(
         });
     }
     let mut resp = resp;
+    let total = resp.content_length();
     let mut file = std::io::BufWriter::new(std::fs::File::create(dest)?);
     let mut bytes = 0u64;
     let mut reported = 0u64;
+    if let Some(p) = &opts.progress {
+        (p.0)(0, total);
+    }
     while let Some(chunk) = resp.chunk().await.map_err(transport)? {
         bytes += chunk.len() as u64;
         if let Some(p) = &opts.progress
             && bytes - reported >= PROGRESS_STEP
         {
             reported = bytes;
-            (p.0)(bytes);
+            (p.0)(bytes, total);
         }
         if bytes > opts.max_bytes {
             return Err(FetchError::TooLarge {

@@ -13,7 +13,8 @@ pub struct Health {
     /// `ok` when nothing below applies.
     pub status: &'static str,
     /// `never-synced`, `failed`, `failing` (3+ failures in a row), `empty`, `dropped` (under
-    /// half the records of the run before), `stale` (no change for a week).
+    /// half the records of the run before), `stale` (no change for the feed's
+    /// `stale_after`, a week by default).
     pub flags: Vec<&'static str>,
     pub last_run: Option<RunRec>,
 }
@@ -55,8 +56,11 @@ pub fn health(feed: &FeedRec, runs: &[RunRec], now: i64) -> Health {
         .filter(|r| r.ok && r.added + r.removed > 0)
         .map(|r| r.finished)
         .max();
+    let stale_after = feed
+        .stale_after_secs
+        .map_or(STALE_AFTER_SECS, |s| s.min(i64::MAX as u64) as i64);
     if feed.enabled
-        && last_change.is_none_or(|t| now - t > STALE_AFTER_SECS)
+        && last_change.is_none_or(|t| now - t > stale_after)
         && runs.iter().any(|r| r.ok)
     {
         let first_ok = runs
@@ -65,7 +69,7 @@ pub fn health(feed: &FeedRec, runs: &[RunRec], now: i64) -> Health {
             .map(|r| r.started)
             .min()
             .unwrap_or(now);
-        if now - first_ok > STALE_AFTER_SECS {
+        if now - first_ok > stale_after {
             flags.push("stale");
         }
     }
@@ -97,6 +101,10 @@ mod tests {
             collection: None,
             headers: Vec::new(),
             sentinel: None,
+            exclude: None,
+            tags: Vec::new(),
+            confidence: None,
+            stale_after_secs: None,
         }
     }
 
@@ -135,6 +143,14 @@ mod tests {
         let mut long: Vec<RunRec> = (1..=10).rev().map(|d| run(true, 10, 0, d * day)).collect();
         long.push(run(true, 10, 10, 0));
         assert_eq!(health(&f, &long, 10 * day).flags, ["stale"]);
+        // A feed that changes every day may say so: two quiet days are stale.
+        let mut daily = feed();
+        daily.stale_after_secs = Some(2 * day as u64);
+        let quiet3: Vec<RunRec> = (1..=3).rev().map(|d| run(true, 10, 0, d * day)).collect();
+        let mut quiet3 = quiet3;
+        quiet3.push(run(true, 10, 10, 0));
+        assert_eq!(health(&daily, &quiet3, 3 * day + 1).flags, ["stale"]);
+        assert!(health(&f, &quiet3, 3 * day + 1).flags.is_empty());
         let mut taxii = feed();
         taxii.format = "taxii".into();
         assert!(

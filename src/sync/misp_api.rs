@@ -95,6 +95,9 @@ pub async fn pull(
         for e in &got {
             events.push(e)?;
         }
+        if let Some(p) = &opts.progress {
+            (p.0)(opts.max_bytes - budget, None);
+        }
         if n < PAGE {
             complete = true;
             break;

@@ -9,17 +9,26 @@ use crate::store::feeds::{FeedRec, RunRec};
 
 use super::fetch::{FetchOptions, Fetched, client, fetch};
 
-/// Where downloads are staged: beside the store, so they are on the same disk.
-fn staging(store: &Store, feed: &FeedRec) -> std::io::Result<PathBuf> {
-    let base = store
+/// Where a feed's downloads are staged: beside the store, so they are on the same disk.
+fn staging_dir(store: &Store, feed: &FeedRec) -> PathBuf {
+    store
         .path()
         .parent()
         .unwrap_or(Path::new("."))
-        .join("staging");
-    let dir = base.join(format!(
-        "{:016x}",
-        crate::model::hash::value_hash(&feed.name)
-    ));
+        .join("staging")
+        .join(format!(
+            "{:016x}",
+            crate::model::hash::value_hash(&feed.name)
+        ))
+}
+
+/// Remove what a run staged (its data is in the store now, or the run failed).
+pub fn clear_staging(store: &Store, feed: &FeedRec) {
+    let _ = std::fs::remove_dir_all(staging_dir(store, feed));
+}
+
+fn staging(store: &Store, feed: &FeedRec) -> std::io::Result<PathBuf> {
+    let dir = staging_dir(store, feed);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
@@ -37,14 +46,31 @@ pub enum Downloaded {
 /// timeout must still end.
 const DEADLINE: std::time::Duration = std::time::Duration::from_secs(30 * 60);
 
+/// Run a download to its end, its deadline, or its cancellation, whichever comes first.
 fn within<T>(
     rt: &tokio::runtime::Runtime,
+    cancel: Option<&super::Cancel>,
     fut: impl std::future::Future<Output = Result<T, String>>,
 ) -> Result<T, String> {
+    let mut cancel = cancel.cloned();
     rt.block_on(async {
-        tokio::time::timeout(DEADLINE, fut)
-            .await
-            .unwrap_or_else(|_| Err(format!("gave up after {} minutes", DEADLINE.as_secs() / 60)))
+        let cancelled = async {
+            match &mut cancel {
+                Some(c) => {
+                    // A dropped sender is not a cancellation: then wait forever.
+                    if c.wait_for(|v| *v).await.is_err() {
+                        std::future::pending::<()>().await;
+                    }
+                }
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            r = tokio::time::timeout(DEADLINE, fut) => r.unwrap_or_else(|_| {
+                Err(format!("gave up after {} minutes", DEADLINE.as_secs() / 60))
+            }),
+            () = cancelled => Err("cancelled; the previous data stands".to_string()),
+        }
     })
 }
 
@@ -62,7 +88,9 @@ pub fn download(
     previous: Option<&RunRec>,
     run: &mut RunRec,
     progress: Option<super::fetch::Progress>,
+    cancel: Option<super::Cancel>,
 ) -> Result<Downloaded, String> {
+    let cancel = cancel.as_ref();
     let dir = staging(store, feed).map_err(|e| format!("staging directory: {e}"))?;
     let rt = runtime()?;
     let defaults = FetchOptions::default();
@@ -81,6 +109,7 @@ pub fn download(
     if feed.format == "misp-feed" {
         return within(
             &rt,
+            cancel,
             misp_feed_download(store, &client, feed, &opts, &dir, run),
         );
     }
@@ -89,6 +118,7 @@ pub fn download(
         let since = previous.and_then(|p| p.cursor.clone());
         let pulled = within(
             &rt,
+            cancel,
             super::misp_api::pull(&client, &feed.location, since.as_deref(), &opts, &dest),
         )?;
         run.bytes += pulled.bytes;
@@ -104,6 +134,7 @@ pub fn download(
         let after = previous.and_then(|p| p.cursor.clone());
         let pulled = within(
             &rt,
+            cancel,
             super::taxii::pull(
                 &client,
                 &feed.location,
@@ -122,7 +153,7 @@ pub fn download(
         return Ok(Downloaded::Staged(dest));
     }
     let dest = dir.join("body");
-    let got = within(&rt, async {
+    let got = within(&rt, cancel, async {
         fetch(&client, &feed.location, &opts, &dest)
             .await
             .map_err(|e| e.to_string())
@@ -181,9 +212,11 @@ async fn misp_feed_download(
         crate::ingest::read_input(&manifest_path).map_err(|e| format!("manifest.json: {e}"))?;
     let entries = misp_feed::parse_manifest(&bytes).map_err(|e| format!("manifest.json: {e}"))?;
     let mut wanted = serde_json::Map::new();
+    // Event files count against the run's byte limit together, not each on its own.
     let event_opts = FetchOptions {
         etag: None,
         last_modified: None,
+        progress: None,
         ..opts.clone()
     };
     for entry in &entries {
@@ -195,17 +228,32 @@ async fn misp_feed_download(
         }
         // Manifest keys were validated as uuids: safe as file names.
         let file = format!("{}.json", entry.uuid);
+        let over = || {
+            format!(
+                "{}: this run's downloads passed the {} byte limit",
+                feed.location, opts.max_bytes
+            )
+        };
+        let left = opts.max_bytes.checked_sub(run.bytes).ok_or_else(over)?;
+        let capped = FetchOptions {
+            max_bytes: left,
+            ..event_opts.clone()
+        };
         match fetch(
             client,
             &join_url(&feed.location, &file),
-            &event_opts,
+            &capped,
             &dir.join(&file),
         )
         .await
         {
             Ok(Fetched::Body { bytes, .. }) => run.bytes += bytes,
             Ok(Fetched::NotModified { .. }) => continue,
+            Err(super::fetch::FetchError::TooLarge { .. }) => return Err(over()),
             Err(e) => return Err(e.to_string()),
+        }
+        if let Some(p) = &opts.progress {
+            (p.0)(run.bytes, None);
         }
         wanted.insert(
             entry.uuid.to_string(),

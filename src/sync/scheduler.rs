@@ -1,36 +1,14 @@
-//! The scheduler: which feeds are due, and a loop that syncs them until told to stop.
-//! Background work never touches views: it reports typed events on a channel, which the CLI
-//! prints and the workbench will subscribe to.
+//! The scheduler: which feeds are due, and a loop that starts them on the engine until told
+//! to stop.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 
 use crate::store::Store;
-use crate::store::feeds::{FeedRec, RunRec};
+use crate::store::feeds::FeedRec;
 
-/// What the scheduler reports.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[serde(tag = "event", rename_all = "kebab-case")]
-pub enum SyncEvent {
-    Started {
-        feed: String,
-    },
-    /// Bytes downloaded so far (about every MiB).
-    Progress {
-        feed: String,
-        bytes: u64,
-    },
-    Finished {
-        feed: String,
-        run: RunRec,
-    },
-    Failed {
-        feed: String,
-        error: String,
-    },
-}
+pub use super::engine::{Engine, SyncEvent};
 
 /// Up to a tenth of the interval either way, so feeds set to the same interval (and many
 /// threatdeck installs hitting one provider) spread out instead of firing together.
@@ -57,84 +35,25 @@ pub fn due(store: &Store, now: i64) -> crate::store::Result<Vec<FeedRec>> {
     Ok(out)
 }
 
-/// Sync every due feed, one at a time (the store has one writer), reporting events; stops
-/// between feeds once `stop` turns true. Returns how many feeds ran.
-pub async fn run_due(
-    store: &Arc<Mutex<Store>>,
-    events: &mpsc::UnboundedSender<SyncEvent>,
-    stop: Option<&watch::Receiver<bool>>,
-) -> usize {
-    let now = crate::model::time::now();
-    let feeds = {
-        let Ok(s) = store.lock() else { return 0 };
-        match due(&s, now) {
-            Ok(f) => f,
-            Err(e) => {
-                let _ = events.send(SyncEvent::Failed {
-                    feed: String::new(),
-                    error: e.to_string(),
-                });
-                return 0;
-            }
-        }
-    };
-    let mut n = 0;
-    for feed in feeds {
-        if stop.is_some_and(|s| *s.borrow()) {
-            break;
-        }
-        n += 1;
-        let _ = events.send(SyncEvent::Started {
-            feed: feed.name.clone(),
-        });
-        let store = Arc::clone(store);
-        let name = feed.name.clone();
-        let (tx, progress_name) = (events.clone(), feed.name.clone());
-        let progress = super::fetch::Progress(Arc::new(move |bytes| {
-            let _ = tx.send(SyncEvent::Progress {
-                feed: progress_name.clone(),
-                bytes,
-            });
-        }));
-        // Sync blocks (parsing, the store, its own HTTP runtime): keep it off the async workers.
-        let result = tokio::task::spawn_blocking(move || {
-            let mut s = store
-                .lock()
-                .map_err(|_| "store lock poisoned".to_string())?;
-            super::sync_reporting(&mut s, &feed, Some(progress)).map_err(|e| e.to_string())
-        })
-        .await;
-        let event = match result {
-            Ok(Ok(run)) if run.ok => SyncEvent::Finished { feed: name, run },
-            Ok(Ok(run)) => SyncEvent::Failed {
-                feed: name,
-                error: run.error.unwrap_or_default(),
-            },
-            Ok(Err(error)) => SyncEvent::Failed { feed: name, error },
-            Err(e) => SyncEvent::Failed {
-                feed: name,
-                error: e.to_string(),
-            },
-        };
-        let _ = events.send(event);
-    }
+/// Start every due feed and wait until all have finished; returns how many ran.
+pub async fn run_due(engine: &Engine) -> usize {
+    let n = engine.start_due(crate::model::time::now());
+    engine.idle().await;
     n
 }
 
-/// Run due feeds every `tick` until `stop` turns true (the current feed finishes first).
-pub async fn daemon(
-    store: Arc<Mutex<Store>>,
-    tick: Duration,
-    events: mpsc::UnboundedSender<SyncEvent>,
-    mut stop: watch::Receiver<bool>,
-) {
+/// Start due feeds every `tick` until `stop` turns true; then cancel downloads under way
+/// (their previous data stands), let imports under way finish, and return.
+pub async fn daemon(engine: Engine, tick: Duration, mut stop: watch::Receiver<bool>) {
     loop {
-        run_due(&store, &events, Some(&stop)).await;
+        engine.start_due(crate::model::time::now());
         tokio::select! {
             _ = tokio::time::sleep(tick) => {}
             _ = stop.changed() => {}
         }
         if *stop.borrow() {
+            engine.cancel_all();
+            engine.idle().await;
             return;
         }
     }

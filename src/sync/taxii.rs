@@ -182,6 +182,9 @@ pub async fn pull(
         for o in &got {
             objects.push(o)?;
         }
+        if let Some(p) = &opts.progress {
+            (p.0)(opts.max_bytes - budget, None);
+        }
         // Servers may keep one `next` token for a whole paging session (medallion does), so
         // a repeated token is fine; a page with nothing on it that claims more is a loop.
         let token = page["next"].as_str().map(str::to_string);

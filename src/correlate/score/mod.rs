@@ -242,6 +242,8 @@ pub struct Inputs<'a> {
     pub sightings: &'a [Sighting],
     /// An analyst's pinned score: returned as-is, never recomputed.
     pub overridden: Option<f64>,
+    /// The base score when the tags give none (the feed's confidence); else the model's.
+    pub default_base: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -266,7 +268,10 @@ pub struct Score {
 ///    score 0: clock skew or a future `last_seen` should not zero a fresh indicator.
 pub fn score(inputs: &Inputs, now: i64) -> Score {
     let model = model_for(inputs.type_);
-    let base = base_score(inputs.tags, model.default_base_score);
+    let base = base_score(
+        inputs.tags,
+        inputs.default_base.unwrap_or(model.default_base_score),
+    );
     let done = |value: f64, reason| Score {
         value,
         base,

@@ -142,6 +142,7 @@ fn inputs<'a>(sightings: &'a [Sighting], overridden: Option<f64>) -> Inputs<'a> 
         last_seen: None,
         sightings,
         overridden,
+        default_base: None,
     }
 }
 
@@ -240,6 +241,17 @@ fn base_flows_into_score() {
     };
     let s = score(&i, t0);
     assert_eq!((s.value, s.base), (50.0, 50.0));
+    // A feed's confidence stands in for the model's default base, not for tags.
+    let trusted_less = Inputs {
+        default_base: Some(40.0),
+        ..inputs(&[], None)
+    };
+    assert_eq!(score(&trusted_less, t0).base, 40.0);
+    let tagged = Inputs {
+        default_base: Some(40.0),
+        ..i
+    };
+    assert_eq!(score(&tagged, t0).base, 50.0);
     // Hash model: 365 d, δ 0.9; at 365/2 d: 50 · (1 − 0.5^(1/0.9)).
     let half = t0 + (365 * DAY) / 2;
     let want = 50.0 * (1.0 - (0.5f64).powf(1.0 / 0.9));
