@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, Default)]
 pub struct Resp {
@@ -17,6 +17,8 @@ pub struct Resp {
     pub delay: Duration,
     /// Send only this many body bytes (after a Content-Length for the whole body).
     pub cut_at: Option<usize>,
+    /// Send this many body bytes, wait, then the rest (a download under way).
+    pub pause: Option<(usize, Duration)>,
 }
 
 impl Resp {
@@ -52,6 +54,8 @@ pub struct Req {
 pub struct Server {
     pub addr: SocketAddr,
     hits: Arc<Mutex<Vec<String>>>,
+    /// When each response started and ended.
+    spans: Arc<Mutex<Vec<(Instant, Instant)>>>,
 }
 
 impl Server {
@@ -61,11 +65,14 @@ impl Server {
         let hits = Arc::new(Mutex::new(Vec::new()));
         let handler = Arc::new(handler);
         let seen = Arc::clone(&hits);
+        let spans = Arc::new(Mutex::new(Vec::new()));
+        let spans_w = Arc::clone(&spans);
         std::thread::spawn(move || {
             for conn in listener.incoming() {
                 let Ok(mut conn) = conn else { continue };
                 let handler = Arc::clone(&handler);
                 let seen = Arc::clone(&seen);
+                let spans = Arc::clone(&spans_w);
                 std::thread::spawn(move || {
                     let mut reader = BufReader::new(conn.try_clone().expect("clone stream"));
                     let mut line = String::new();
@@ -92,6 +99,7 @@ impl Server {
                     let _ = std::io::Read::read_exact(&mut reader, &mut body);
                     let body = String::from_utf8_lossy(&body).into_owned();
                     seen.lock().expect("hits").push(path.clone());
+                    let begun = Instant::now();
                     let resp = handler(&Req {
                         method,
                         path,
@@ -110,12 +118,31 @@ impl Server {
                     let body =
                         &resp.body[..resp.cut_at.unwrap_or(resp.body.len()).min(resp.body.len())];
                     let _ = conn.write_all(out.as_bytes());
-                    let _ = conn.write_all(body);
+                    if let Some((n, wait)) = resp.pause {
+                        let n = n.min(body.len());
+                        let _ = conn.write_all(&body[..n]);
+                        let _ = conn.flush();
+                        std::thread::sleep(wait);
+                        let _ = conn.write_all(&body[n..]);
+                    } else {
+                        let _ = conn.write_all(body);
+                    }
                     let _ = conn.flush();
+                    spans.lock().expect("spans").push((begun, Instant::now()));
                 });
             }
         });
-        Server { addr, hits }
+        Server { addr, hits, spans }
+    }
+
+    /// The most responses that were under way at one moment.
+    pub fn max_in_flight(&self) -> usize {
+        let spans = self.spans.lock().expect("spans").clone();
+        spans
+            .iter()
+            .map(|(s, _)| spans.iter().filter(|(a, b)| a <= s && s < b).count())
+            .max()
+            .unwrap_or(0)
     }
 
     pub fn url(&self, path: &str) -> String {
