@@ -156,9 +156,15 @@ fn a_cancelled_download_keeps_the_previous_data_and_says_so() {
         assert!(!engine.cancel("list"), "no longer running");
         run
     });
-    assert!(started.elapsed() < Duration::from_secs(15), "cancel did not wait");
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "cancel did not wait"
+    );
     assert!(!run.ok);
-    assert!(run.error.as_deref().unwrap().contains("cancelled"), "{run:?}");
+    assert!(
+        run.error.as_deref().unwrap().contains("cancelled"),
+        "{run:?}"
+    );
     let hits = store.search("203.0.113.9", 5).unwrap();
     assert_eq!(hits.len(), 1, "the previous data stands");
     assert!(store.search("10.0.0.1", 5).unwrap().is_empty());

@@ -83,7 +83,8 @@ enum FeedsCommand {
         /// API root rather than a collection URL.
         #[arg(long)]
         collection: Option<String>,
-        /// A request header, 'Name: value'; secrets as 'Name: env:VARIABLE' (repeatable).
+        /// A request header, 'Name: value'; secrets as 'Name: secret:NAME' (`feeds secret set`)
+        /// or 'Name: env:VARIABLE' (repeatable).
         #[arg(long = "header", value_name = "NAME: VALUE")]
         headers: Vec<String>,
         /// Drop list values (CSV, freetext) matching this regex.
@@ -130,6 +131,11 @@ enum FeedsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Secrets for feed headers ('secret:NAME'), kept in secrets.toml with mode 0600.
+    Secret {
+        #[command(subcommand)]
+        command: super::feeds_secret::SecretCommand,
+    },
     /// Values shared between every pair of sources, and each source's coverage by the others.
     Overlap {
         #[arg(long)]
@@ -163,8 +169,16 @@ pub(super) fn run_line(r: &RunRec) -> String {
 }
 
 pub fn run(dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
+    // Secrets live outside the store: no need to open (and lock) it.
+    let command = match args.command {
+        FeedsCommand::Secret { command } => {
+            super::feeds_secret::run(command)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        other => other,
+    };
     let store = super::open_store(dir)?;
-    match args.command {
+    match command {
         FeedsCommand::List { json } => {
             let views = store
                 .feeds()?
@@ -294,7 +308,7 @@ pub fn run(dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
                 && (!u.username().is_empty() || u.password().is_some())
             {
                 anyhow::bail!(
-                    "credentials do not belong in a feed URL (they would be stored and shown); use --header 'Authorization: env:VARIABLE'"
+                    "credentials do not belong in a feed URL (they would be stored and shown); use --header 'Authorization: secret:NAME' (see `feeds secret set`) or 'Authorization: env:VARIABLE'"
                 );
             }
             let interval_secs =
@@ -367,6 +381,7 @@ pub fn run(dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
         FeedsCommand::Catalog { json } => {
             add_all(&store, sync::builtin::feeds(now()), Vec::new(), json)?
         }
+        FeedsCommand::Secret { .. } => unreachable!("handled before the store is opened"),
         FeedsCommand::Overlap { json } => {
             let o = store.source_overlap()?;
             if json {

@@ -3,6 +3,7 @@
 mod correlate;
 mod daemon;
 mod feeds;
+mod feeds_secret;
 mod feeds_sync;
 mod home;
 mod import;

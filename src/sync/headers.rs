@@ -1,6 +1,7 @@
 //! Feed request headers. Secrets (API keys, tokens, passwords) are never stored: a sensitive
-//! header must say `env:NAME`, read from the environment when the feed is fetched, and is
-//! never printed.
+//! header must say `env:NAME` (an environment variable) or `secret:NAME` (an entry of the
+//! 0600 secrets file, see `sync::secrets`), resolved when the feed is fetched, and is never
+//! printed.
 
 /// Header names whose values are credentials.
 fn sensitive(name: &str) -> bool {
@@ -25,9 +26,9 @@ pub fn parse(arg: &str) -> Result<(String, String), String> {
     {
         return Err(format!("{name:?} is not a header name"));
     }
-    if sensitive(name) && !value.starts_with("env:") {
+    if sensitive(name) && !value.starts_with("env:") && !value.starts_with("secret:") {
         return Err(format!(
-            "{name} carries a secret: put it in an environment variable and pass '{name}: env:VARIABLE'"
+            "{name} carries a secret: store it with `threatdeck feeds secret set NAME` and pass '{name}: secret:NAME', or pass '{name}: env:VARIABLE'"
         ));
     }
     Ok((name.to_string(), value.to_string()))
@@ -38,16 +39,23 @@ pub fn shown(name: &str, value: &str) -> String {
     format!("{name}: {value}")
 }
 
-/// The headers to send, with `env:` references resolved; a missing variable is an error that
-/// names the variable, not its value.
+/// The headers to send, with `env:` and `secret:` references resolved; a missing one is an
+/// error that names the reference, not a value.
 pub fn resolve(headers: &[(String, String)]) -> Result<Vec<(String, String)>, String> {
     headers
         .iter()
-        .map(|(k, v)| match v.strip_prefix("env:") {
-            Some(var) => std::env::var(var)
-                .map(|val| (k.clone(), val))
-                .map_err(|_| format!("header {k}: environment variable {var} is not set")),
-            None => Ok((k.clone(), v.clone())),
+        .map(|(k, v)| {
+            if let Some(var) = v.strip_prefix("env:") {
+                std::env::var(var)
+                    .map(|val| (k.clone(), val))
+                    .map_err(|_| format!("header {k}: environment variable {var} is not set"))
+            } else if let Some(name) = v.strip_prefix("secret:") {
+                super::secrets::get(name)
+                    .map(|val| (k.clone(), val))
+                    .map_err(|e| format!("header {k}: {e}"))
+            } else {
+                Ok((k.clone(), v.clone()))
+            }
         })
         .collect()
 }
@@ -69,6 +77,7 @@ mod tests {
         );
         assert!(parse("X-API-Key: abc").is_err());
         assert_eq!(parse("X-API-Key: env:FEED_KEY").unwrap().1, "env:FEED_KEY");
+        assert_eq!(parse("X-API-Key: secret:FEED").unwrap().1, "secret:FEED");
         assert!(parse("no colon").is_err());
         assert!(parse("Bad Name: x").is_err());
     }

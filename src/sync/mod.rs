@@ -13,6 +13,7 @@ pub mod health;
 mod misp_api;
 mod remote;
 pub mod scheduler;
+pub mod secrets;
 mod staging;
 mod taxii;
 

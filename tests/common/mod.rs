@@ -32,12 +32,50 @@ impl Td {
         p
     }
 
+    /// The config directory the runs see (never the developer's own).
+    pub fn config(&self) -> PathBuf {
+        self.dir.path().join("config").join("threatdeck")
+    }
+
+    fn command(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_threatdeck"));
+        c.env("XDG_CONFIG_HOME", self.dir.path().join("config"))
+            .env_remove("THREATDECK_SECRETS");
+        c
+    }
+
+    /// Run with `input` on standard input.
+    pub fn run_stdin<I, S>(&self, input: &str, args: I) -> Output
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        use std::io::Write;
+        let mut child = self
+            .command()
+            .arg("--data-dir")
+            .arg(self.data())
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run threatdeck");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("write stdin");
+        child.wait_with_output().expect("wait")
+    }
+
     pub fn run<I, S>(&self, args: I) -> Output
     where
         I: IntoIterator<Item = S>,
         S: AsRef<std::ffi::OsStr>,
     {
-        Command::new(env!("CARGO_BIN_EXE_threatdeck"))
+        self.command()
             .arg("--data-dir")
             .arg(self.data())
             .args(args)
@@ -51,7 +89,7 @@ impl Td {
         I: IntoIterator<Item = S>,
         S: AsRef<std::ffi::OsStr>,
     {
-        Command::new(env!("CARGO_BIN_EXE_threatdeck"))
+        self.command()
             .envs(env.iter().copied())
             .arg("--data-dir")
             .arg(self.data())
