@@ -133,9 +133,52 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
     parse_rfc3339_micros(s).map(|us| us.div_euclid(1_000_000))
 }
 
+/// Parse an HTTP date in its preferred form, IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`,
+/// RFC 9110 §5.6.7), to unix seconds. The obsolete forms are not worth the code.
+pub fn parse_http_date(s: &str) -> Option<i64> {
+    let rest = s.trim().split_once(", ")?.1;
+    let parts: Vec<&str> = rest.split(' ').collect();
+    let [d, mon, y, hms, "GMT"] = parts.as_slice() else {
+        return None;
+    };
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let m = MONTHS.iter().position(|x| x == mon)? as u32 + 1;
+    let day = parse_date(&format!("{y}-{m:02}-{d}"))?;
+    let mut t = hms.split(':').map(num);
+    let (h, mi, se) = (t.next()??, t.next()??, t.next()??);
+    if t.next().is_some() || h > 23 || mi > 59 || se > 60 {
+        return None;
+    }
+    Some(day + i64::from(h) * 3600 + i64::from(mi) * 60 + i64::from(se))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn http_dates() {
+        assert_eq!(
+            parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(784_111_777)
+        );
+        assert_eq!(
+            parse_http_date(" Thu, 03 Dec 2026 16:00:00 GMT "),
+            parse_rfc3339("2026-12-03T16:00:00Z")
+        );
+        for bad in [
+            "",
+            "120",
+            "Sun, 06 Nov 1994 08:49:37 CET",
+            "Sun, 06 Foo 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 25:49:37 GMT",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+        ] {
+            assert_eq!(parse_http_date(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn round_trips_dates() {

@@ -259,8 +259,7 @@ pub(super) async fn send(
                 .headers()
                 .get(RETRY_AFTER)
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .map(Duration::from_secs);
+                .and_then(retry_after);
             let wait = asked.unwrap_or_else(|| jitter(opts.backoff * 2u32.pow(attempt - 1)));
             if wait <= opts.max_wait {
                 tokio::time::sleep(wait).await;
@@ -273,6 +272,17 @@ pub(super) async fn send(
         }
         return Ok(resp);
     }
+}
+
+/// Retry-After is seconds or an HTTP date (RFC 9110 §10.2.3); a date in the past means now.
+fn retry_after(v: &str) -> Option<Duration> {
+    if let Ok(secs) = v.trim().parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = crate::model::time::parse_http_date(v)?;
+    Some(Duration::from_secs(
+        at.saturating_sub(crate::model::time::now()).max(0) as u64,
+    ))
 }
 
 /// A zip archive (ThreatFox and MalwareBazaar full exports) is replaced by its first file,

@@ -157,6 +157,8 @@ pub async fn pull(
     let base = objects_url(client, location, collection, opts, &mut budget).await?;
     let mut objects = super::staging::ArrayFile::create(dest, "objects")?;
     let mut cursor = None;
+    let mut server_time = None;
+    let mut seen_any = false;
     let mut next: Option<String> = None;
     for _ in 0..MAX_PAGES {
         let mut url = reqwest::Url::parse(&base).map_err(|e| format!("{base}: {e}"))?;
@@ -171,6 +173,15 @@ pub async fn pull(
             }
         }
         let (page, headers) = get_json(client, url.as_str(), opts, &mut budget).await?;
+        // A server that omits X-TAXII-Date-Added-Last: the time it answered the first page
+        // stands in. What was added before then is in this pull; what came after has a later
+        // date_added and comes next time (at worst twice, which re-imports as unchanged).
+        if server_time.is_none() {
+            server_time = headers
+                .get(reqwest::header::DATE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(crate::model::time::parse_http_date);
+        }
         let got = page["objects"].as_array().cloned().unwrap_or_default();
         if !got.is_empty()
             && let Some(last) = headers
@@ -179,6 +190,7 @@ pub async fn pull(
         {
             cursor = Some(last.to_string());
         }
+        seen_any |= !got.is_empty();
         for o in &got {
             objects.push(o)?;
         }
@@ -199,6 +211,9 @@ pub async fn pull(
         if !page["more"].as_bool().unwrap_or(false) || next.is_none() {
             break;
         }
+    }
+    if cursor.is_none() && seen_any {
+        cursor = server_time.map(crate::model::time::format_rfc3339);
     }
     Ok(Pulled {
         objects: objects.finish()?,
