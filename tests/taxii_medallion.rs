@@ -144,12 +144,13 @@ fn pulls_a_collection_with_paging_then_only_new_objects() {
         "--collection",
         "Indicators",
         "--header",
-        "Authorization: env:TD_TAXII_AUTH",
+        // The password from the environment; threatdeck builds the Basic header.
+        "Authorization: basic:user1:env:TD_TAXII_PASSWORD",
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let sync = || {
         let out = Command::new(env!("CARGO_BIN_EXE_threatdeck"))
-            .env("TD_TAXII_AUTH", BASIC)
+            .env("TD_TAXII_PASSWORD", "Password1")
             .arg("--data-dir")
             .arg(td.data())
             .args(["feeds", "sync", "tx", "--json"])
