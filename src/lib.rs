@@ -12,3 +12,4 @@ pub mod pipeline;
 pub mod safe_text;
 pub mod store;
 pub mod sync;
+pub mod tui;

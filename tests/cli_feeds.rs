@@ -218,6 +218,29 @@ fn feed_settings_exclude_tag_and_weigh_what_the_feed_brings() {
     let tags: Vec<&str> = ev.event.tags.iter().map(|t| t.name.as_str()).collect();
     assert_eq!(tags, ["tlp:clear", "feed:mixed"]);
     drop(store);
+    // The feed is re-tagged: its list follows, the old TLP does not linger.
+    let out = td.run([
+        "feeds".as_ref(),
+        "add".as_ref(),
+        "mixed".as_ref(),
+        list.as_os_str(),
+        "--format".as_ref(),
+        "freetext".as_ref(),
+        "--tag".as_ref(),
+        "tlp:amber".as_ref(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    td.json(["feeds", "sync", "mixed", "--json"]);
+    let store = threatdeck::store::Store::open(&td.data()).unwrap();
+    let ev = store
+        .events()
+        .unwrap()
+        .into_iter()
+        .find(|e| e.source == "mixed")
+        .unwrap();
+    let tags: Vec<&str> = ev.event.tags.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(tags, ["tlp:amber"]);
+    drop(store);
 
     // Bad settings are refused when the feed is added, naming the option.
     for (flag, bad) in [

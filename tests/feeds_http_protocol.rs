@@ -1,5 +1,6 @@
 //! HTTP details of feed downloads: the redirect limit, Last-Modified, Retry-After as a date,
-//! proxies from the environment, TAXII servers without X-TAXII-Date-Added-Last.
+//! proxies from the environment, TAXII servers without X-TAXII-Date-Added-Last, MISP servers
+//! over REST.
 
 mod common;
 
@@ -196,4 +197,86 @@ fn a_taxii_server_without_date_added_last_continues_from_its_date() {
         last.contains("added_after=2026-12-03T12%3A00%3A00Z"),
         "the second pull asks from the server's date: {last}"
     );
+}
+
+fn misp_server(n: usize, bump: Arc<AtomicUsize>) -> Server {
+    Server::start(move |req| {
+        if req.method != "POST" || req.path != "/events/restSearch" {
+            return Resp::status(404);
+        }
+        if req.headers.get("authorization").map(String::as_str) != Some("misp-key-1") {
+            return Resp::status(403);
+        }
+        let q: serde_json::Value = serde_json::from_str(&req.body).unwrap_or_default();
+        let (limit, page) = (
+            q["limit"].as_u64().unwrap_or(100) as usize,
+            q["page"].as_u64().unwrap_or(1) as usize,
+        );
+        let since: i64 = q["timestamp"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let extra = bump.load(Ordering::SeqCst) as i64;
+        let events: Vec<serde_json::Value> = (1..=n)
+            .map(|i| {
+                let ts = 1_700_000_000 + i as i64 + if i == 1 { extra * 10_000 } else { 0 };
+                serde_json::json!({"Event": {
+                    "uuid": format!("5f1b7c2e-0000-4000-8000-{i:012}"), "info": format!("event {i}"),
+                    "timestamp": ts.to_string(), "date": "2024-01-01",
+                    "Attribute": [{"type": "ip-dst", "category": "Network activity", "value": format!("10.77.{}.{}", i / 256, i % 256), "timestamp": ts.to_string()}]
+                }})
+            })
+            .filter(|e| e["Event"]["timestamp"].as_str().unwrap().parse::<i64>().unwrap() >= since)
+            .collect();
+        let pageful: Vec<_> = events
+            .into_iter()
+            .skip((page - 1) * limit)
+            .take(limit)
+            .collect();
+        Resp::ok(serde_json::json!({"response": pageful}).to_string())
+            .header("Content-Type", "application/json")
+    })
+}
+
+#[test]
+fn a_misp_server_is_pulled_in_pages_then_incrementally() {
+    let bump = Arc::new(AtomicUsize::new(0));
+    let srv = misp_server(150, Arc::clone(&bump));
+    let td = Td::new();
+    let out = td.run([
+        "feeds",
+        "add",
+        "misp",
+        &srv.url(""),
+        "--format",
+        "misp-server",
+        "--header",
+        "Authorization: env:TD_MISP_KEY",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let pull = || {
+        let out = td.run_env(
+            &[("TD_MISP_KEY", "misp-key-1")],
+            ["feeds", "sync", "misp", "--json"],
+        );
+        let v: serde_json::Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", stderr(&out)));
+        v[0].clone()
+    };
+    let first = pull();
+    assert_eq!(
+        (first["ok"].as_bool(), first["added"].as_u64()),
+        (Some(true), Some(150)),
+        "two pages of 100: {first}"
+    );
+    assert_eq!(td.stats()["events"], 150);
+    let second = pull();
+    assert_eq!(
+        second["added"], 0,
+        "nothing newer (the cursor's own second comes again, unchanged): {second}"
+    );
+    bump.store(1, Ordering::SeqCst);
+    let third = pull();
+    assert_eq!(third["added"], 1, "only the edited event: {third}");
+    assert_eq!(td.stats()["events"], 150);
 }

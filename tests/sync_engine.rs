@@ -176,3 +176,29 @@ fn a_cancelled_download_keeps_the_previous_data_and_says_so() {
         "the next run continues from the last good one"
     );
 }
+
+#[test]
+fn a_busy_host_does_not_hold_slots_other_hosts_could_use() {
+    let srv = Server::start(|r| slow(r.path.len() as u32));
+    let port = srv.addr.port();
+    // Three feeds on one host queue behind each other; with two slots, the feed on the other
+    // host must not wait for them.
+    let mut feeds: Vec<FeedRec> = (0..3)
+        .map(|i| feed(&format!("a{i}"), &format!("http://127.0.0.1:{port}/a{i}")))
+        .collect();
+    feeds.push(feed("other", &format!("http://localhost:{port}/b")));
+    let (_dir, events) = run_all(feeds, 2);
+    let done: Vec<&str> = events
+        .iter()
+        .filter_map(|e| match e {
+            SyncEvent::Finished { feed, .. } => Some(feed.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(done.len(), 4, "{events:?}");
+    let other = done.iter().position(|f| *f == "other").unwrap();
+    assert!(
+        other <= 1,
+        "the other host finished among the first two: {done:?}"
+    );
+}

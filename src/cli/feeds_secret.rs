@@ -22,18 +22,60 @@ pub enum SecretCommand {
     },
 }
 
+/// Terminal echo off while a secret is typed; restored when dropped.
+struct NoEcho {
+    #[cfg(unix)]
+    saved: Option<libc::termios>,
+}
+
+impl NoEcho {
+    fn new() -> NoEcho {
+        #[cfg(unix)]
+        {
+            // SAFETY: tcgetattr/tcsetattr on stdin with a termios we own; failures leave
+            // the terminal as it was.
+            let mut t: libc::termios = unsafe { std::mem::zeroed() };
+            if unsafe { libc::tcgetattr(libc::STDIN_FILENO, &mut t) } != 0 {
+                return NoEcho { saved: None };
+            }
+            let saved = t;
+            t.c_lflag &= !libc::ECHO;
+            if unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &t) } != 0 {
+                return NoEcho { saved: None };
+            }
+            NoEcho { saved: Some(saved) }
+        }
+        #[cfg(not(unix))]
+        NoEcho {}
+    }
+}
+
+impl Drop for NoEcho {
+    fn drop(&mut self) {
+        #[cfg(unix)]
+        if let Some(t) = &self.saved {
+            // SAFETY: restores the attributes read in `new`.
+            unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, t) };
+        }
+    }
+}
+
 pub fn run(cmd: SecretCommand) -> anyhow::Result<()> {
     match cmd {
         SecretCommand::Set { name } => {
             let stdin = std::io::stdin();
+            let mut line = String::new();
             if stdin.is_terminal() {
                 eprintln!(
-                    "value for {} (one line; it is not echoed back):",
+                    "value for {} (one line; not shown as you type):",
                     inert(&name)
                 );
+                let _quiet = NoEcho::new();
+                stdin.lock().read_line(&mut line)?;
+                eprintln!();
+            } else {
+                stdin.lock().read_line(&mut line)?;
             }
-            let mut line = String::new();
-            stdin.lock().read_line(&mut line)?;
             let value = line.trim_end_matches(['\r', '\n']);
             if value.trim().is_empty() {
                 anyhow::bail!("no value on standard input; nothing stored");

@@ -141,15 +141,6 @@ pub(super) fn run(
         }
         out
     });
-    // The channel closed: every run has finished and let go of the store.
-    if let Ok(mut store) = Arc::try_unwrap(store) {
-        let written = results
-            .iter()
-            .filter_map(|(_, r)| r.as_ref())
-            .map(|r| r.added)
-            .sum();
-        let _ = store.compact_if_worthwhile(written);
-    }
     let mut failed = false;
     if json {
         #[derive(Serialize)]

@@ -88,9 +88,9 @@ pub fn run(dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
         }
         reports
     } else {
-        let mut store = super::open_store(dir)?;
+        let store = super::open_store(dir)?;
         let mut reports = pipeline::import(&store, &args.paths, &opts);
-        pipeline::compact_after(&mut store, &mut reports);
+        pipeline::compact_after(&store, &mut reports);
         if args.json {
             super::print_json(&summary(&reports))?;
         } else {

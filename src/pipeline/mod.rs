@@ -62,8 +62,9 @@ pub struct ImportOptions {
     pub all_or_nothing: bool,
     /// List values (CSV, freetext) matching this are dropped (MISP's feed `exclude_regex`).
     pub exclude: Option<regex::Regex>,
-    /// Event tags added to everything imported (a feed's default tags, e.g. `tlp:clear`).
-    pub tags: Vec<String>,
+    /// A feed's default tags (e.g. `tlp:clear`): added to every event it brings, and the
+    /// exact tag set of its list event (a tag removed from the feed leaves the list).
+    pub tags: Option<Vec<String>>,
     /// Records parsed so far.
     pub progress: Option<Progress>,
 }
@@ -344,7 +345,7 @@ pub(crate) fn prepare_event(pe: &mut ParsedEvent, opts: &ImportOptions) {
             .iter_mut()
             .for_each(|a| a.disable_correlation = true);
     }
-    for t in &opts.tags {
+    for t in opts.tags.iter().flatten() {
         if !pe.event.tags.iter().any(|e| e.name == *t) {
             pe.event.tags.push(crate::model::Tag::named(t.clone()));
         }
@@ -449,15 +450,15 @@ pub fn import(store: &Store, paths: &[PathBuf], opts: &ImportOptions) -> Vec<Fil
         }
     }
     for g in groups {
-        write::list_group(store, g, &mut reports, correlate, &opts.tags);
+        write::list_group(store, g, &mut reports, correlate, opts.tags.as_deref());
     }
     reports
 }
 
 /// Compact after `reports` wrote a large part of the store: a big import can leave the file
-/// grown well ahead of its data. Needs the store to itself; a failed compaction loses
-/// nothing, the space is just not reclaimed yet (it becomes a warning on the last report).
-pub fn compact_after(store: &mut Store, reports: &mut [FileReport]) {
+/// grown well ahead of its data. A failed compaction loses nothing, the space is just not
+/// reclaimed yet (it becomes a warning on the last report).
+pub fn compact_after(store: &Store, reports: &mut [FileReport]) {
     let t = std::time::Instant::now();
     let written = reports.iter().map(|r| r.attributes).sum();
     if let Err(e) = store.compact_if_worthwhile(written)

@@ -111,7 +111,7 @@ pub(super) fn list_group(
     group: ListGroup,
     reports: &mut [FileReport],
     correlate: bool,
-    tags: &[String],
+    tags: Option<&[String]>,
 ) {
     let ListGroup {
         source,
@@ -165,7 +165,9 @@ pub(super) fn list_group(
     let result = (|| -> Result<_, StoreError> {
         let (mut w, mut src, now) = begin(store, &source, format)?;
         let out = w.merge_list(&mut src, &items, now, correlate)?;
-        w.tag_list_event(&src, tags)?;
+        if let Some(tags) = tags {
+            w.set_list_event_tags(&src, tags)?;
+        }
         phase("write", t);
         let counts = FileReport {
             attributes: out.added + out.reappeared,

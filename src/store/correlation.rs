@@ -41,7 +41,7 @@ impl Store {
     }
 
     pub fn set_correlation_limit(&self, limit: u64) -> Result<()> {
-        let txn = self.db.begin_write()?;
+        let txn = self.db().begin_write()?;
         txn.open_table(META)?.insert(KEY_CORRELATION_LIMIT, limit)?;
         txn.commit()?;
         Ok(())
@@ -61,7 +61,7 @@ impl Store {
 
     /// Add (`comment` Some) or remove (None) an exclusion; true when something changed.
     pub fn set_exclusion(&self, pattern: &str, comment: Option<&str>) -> Result<bool> {
-        let txn = self.db.begin_write()?;
+        let txn = self.db().begin_write()?;
         let changed = {
             let mut t = txn.open_table(EXCLUSIONS)?;
             match comment {

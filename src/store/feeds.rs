@@ -82,6 +82,9 @@ pub struct RunRec {
     pub not_modified: bool,
     /// TAXII: `X-TAXII-Date-Added-Last`, where the next run continues.
     pub cursor: Option<String>,
+    /// Stopped by the user: not a failure of the feed (health does not count it).
+    #[serde(default)]
+    pub cancelled: bool,
 }
 
 impl Store {

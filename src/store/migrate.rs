@@ -28,6 +28,25 @@ struct FeedRecV1 {
     headers: Vec<(String, String)>,
 }
 
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+struct RunRecV1 {
+    started: i64,
+    finished: i64,
+    ok: bool,
+    error: Option<String>,
+    bytes: u64,
+    records: u64,
+    added: u64,
+    removed: u64,
+    unchanged: u64,
+    http_status: Option<u16>,
+    etag: Option<String>,
+    last_modified: Option<String>,
+    not_modified: bool,
+    cursor: Option<String>,
+}
+
 pub(super) fn v1_to_v2(txn: &WriteTransaction) -> Result<()> {
     let mut feeds = txn.open_table(FEEDS)?;
     let old: Vec<(String, Vec<u8>)> = feeds
@@ -69,7 +88,24 @@ pub(super) fn v1_to_v2(txn: &WriteTransaction) -> Result<()> {
         })
         .collect::<std::result::Result<_, _>>()?;
     for ((name, i), bytes) in old {
-        let run: RunRec = decode("feed run (schema 1)", &bytes)?;
+        let r: RunRecV1 = decode("feed run (schema 1)", &bytes)?;
+        let run = RunRec {
+            started: r.started,
+            finished: r.finished,
+            ok: r.ok,
+            error: r.error,
+            bytes: r.bytes,
+            records: r.records,
+            added: r.added,
+            removed: r.removed,
+            unchanged: r.unchanged,
+            http_status: r.http_status,
+            etag: r.etag,
+            last_modified: r.last_modified,
+            not_modified: r.not_modified,
+            cursor: r.cursor,
+            cancelled: false,
+        };
         runs.insert((name.as_str(), i), encode(&run)?.as_slice())?;
     }
     Ok(())
@@ -103,11 +139,21 @@ mod tests {
                 sentinel: Some("#".into()),
                 headers: vec![("X-Key".into(), "env:K".into())],
             };
-            let run = RunRec {
+            let run = RunRecV1 {
+                started: 1,
+                finished: 2,
                 ok: true,
+                error: None,
+                bytes: 0,
                 records: 7,
+                added: 7,
+                removed: 0,
+                unchanged: 0,
+                http_status: Some(200),
                 etag: Some("\"e\"".into()),
-                ..RunRec::default()
+                last_modified: None,
+                not_modified: false,
+                cursor: None,
             };
             w.txn()
                 .open_table(FEEDS)

@@ -85,11 +85,19 @@ from_redb!(
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 pub struct Store {
-    db: Database,
+    // Transactions take the read side for a moment (they do not borrow the database);
+    // compaction takes the write side, so a shared store can still be compacted.
+    db: std::sync::RwLock<Database>,
     path: PathBuf,
 }
 
 impl Store {
+    fn db(&self) -> std::sync::RwLockReadGuard<'_, Database> {
+        self.db
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// Open (or create) the store in `data_dir`.
     pub fn open(data_dir: &Path) -> Result<Store> {
         std::fs::create_dir_all(data_dir).map_err(|source| StoreError::Dir {
@@ -107,7 +115,10 @@ impl Store {
                     source: other.into(),
                 },
             })?;
-        let store = Store { db, path };
+        let store = Store {
+            db: std::sync::RwLock::new(db),
+            path,
+        };
         store.init_schema()?;
         Ok(store)
     }
@@ -118,7 +129,7 @@ impl Store {
 
     fn init_schema(&self) -> Result<()> {
         let (found, complete) = {
-            let txn = self.db.begin_read()?;
+            let txn = self.db().begin_read()?;
             let found = match txn.open_table(META) {
                 Ok(t) => t.get(KEY_SCHEMA)?.map(|v| v.value()),
                 Err(redb::TableError::TableDoesNotExist(_)) => None,
@@ -141,7 +152,7 @@ impl Store {
             });
         }
         if found == Some(1) && complete {
-            let txn = self.db.begin_write()?;
+            let txn = self.db().begin_write()?;
             migrate::v1_to_v2(&txn)?;
             txn.open_table(META)?.insert(KEY_SCHEMA, 2)?;
             txn.commit()?;
@@ -151,7 +162,7 @@ impl Store {
             return Ok(());
         }
         // Create every table up front so readers never meet a missing table.
-        let txn = self.db.begin_write()?;
+        let txn = self.db().begin_write()?;
         {
             txn.open_table(META)?.insert(KEY_SCHEMA, SCHEMA_VERSION)?;
             txn.open_table(EVENTS)?;
@@ -178,16 +189,16 @@ impl Store {
     /// Start a batch of writes: one write transaction, committed by [`Writer::commit`];
     /// dropping the writer aborts it and leaves the store as it was.
     pub fn writer(&self) -> Result<Writer> {
-        Writer::new(self.db.begin_write()?)
+        Writer::new(self.db().begin_write()?)
     }
 
     fn read(&self) -> Result<redb::ReadTransaction> {
-        Ok(self.db.begin_read()?)
+        Ok(self.db().begin_read()?)
     }
 
     /// Bytes of the file that hold no live data: freed and not-yet-used pages.
     pub fn slack_bytes(&self) -> Result<u64> {
-        let txn = self.db.begin_write()?;
+        let txn = self.db().begin_write()?;
         let st = txn.stats()?;
         let used = st.allocated_pages() * st.page_size() as u64;
         drop(txn);
@@ -199,7 +210,7 @@ impl Store {
     /// quarter of the store and more than a quarter of a file over 16 MiB is slack: a big
     /// import leaves the file grown ahead of its data. A small import into a big store is
     /// not worth rewriting the whole file for. Returns whether it compacted.
-    pub fn compact_if_worthwhile(&mut self, written: u64) -> Result<bool> {
+    pub fn compact_if_worthwhile(&self, written: u64) -> Result<bool> {
         let attributes = {
             let txn = self.read()?;
             redb::ReadableTableMetadata::len(&txn.open_table(ATTRIBUTES)?)?
@@ -215,10 +226,15 @@ impl Store {
         Ok(true)
     }
 
-    /// Reclaim space after a large import (redb files do not shrink on their own).
-    pub fn compact(&mut self) -> Result<()> {
-        while self
+    /// Reclaim space after a large import (redb files do not shrink on their own). Fails,
+    /// harmlessly, while a reader holds a transaction open (the workbench between frames
+    /// holds none).
+    pub fn compact(&self) -> Result<()> {
+        let mut db = self
             .db
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        while db
             .compact(redb::CompactionMode::Balanced)
             .map_err(|e| StoreError::Db(e.into()))?
         {}

@@ -61,7 +61,7 @@ fn newer_schema_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     {
         let store = Store::open(dir.path()).unwrap();
-        let txn = store.db.begin_write().unwrap();
+        let txn = store.db().begin_write().unwrap();
         txn.open_table(META)
             .unwrap()
             .insert(KEY_SCHEMA, SCHEMA_VERSION + 1)

@@ -400,34 +400,37 @@ impl Writer {
         Ok(out)
     }
 
-    /// Add event-level tags (a feed's default tags, e.g. `tlp:clear`) to the source's list
-    /// event; tags it already has stay as they are.
-    pub fn tag_list_event(&mut self, source: &SourceRec, names: &[String]) -> Result<()> {
+    /// Make `names` (a feed's default tags, e.g. `tlp:clear`) the tags of the source's list
+    /// event: a tag dropped from the feed leaves its values too, which matters for TLP.
+    pub fn set_list_event_tags(&mut self, source: &SourceRec, names: &[String]) -> Result<()> {
         let Some(id) = source.fixed_event else {
             return Ok(());
         };
         let mut ev = self.event_rec(id)?;
-        let mut added = false;
+        let same = ev.tags.len() == names.len()
+            && ev
+                .tags
+                .iter()
+                .zip(names)
+                .all(|(t, n)| t.name == *n && !t.local);
+        if same {
+            return Ok(());
+        }
+        ev.tags = names
+            .iter()
+            .map(|n| TagRec {
+                name: n.clone(),
+                local: false,
+            })
+            .collect();
+        let mut tags = self.txn.open_table(TAGS)?;
         for n in names {
-            if !ev.tags.iter().any(|t| t.name == *n) {
-                ev.tags.push(TagRec {
-                    name: n.clone(),
-                    local: false,
-                });
-                added = true;
+            if tags.get(n.as_str())?.is_none() {
+                tags.insert(n.as_str(), "")?;
             }
         }
-        if added {
-            let mut tags = self.txn.open_table(TAGS)?;
-            for n in names {
-                if tags.get(n.as_str())?.is_none() {
-                    tags.insert(n.as_str(), "")?;
-                }
-            }
-            drop(tags);
-            self.save_event(id, &ev)?;
-        }
-        Ok(())
+        drop(tags);
+        self.save_event(id, &ev)
     }
 
     pub(super) fn txn(&self) -> &WriteTransaction {

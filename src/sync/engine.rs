@@ -66,17 +66,14 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// The host (and port) a feed downloads from; None for a local feed.
+/// The host a feed downloads from (whatever the scheme or port: one provider); None for a
+/// local feed. Redirects to another host are not serialized with it.
 fn host_of(feed: &FeedRec) -> Option<String> {
     if local_path(&feed.location).is_some() {
         return None;
     }
     let url = reqwest::Url::parse(&feed.location).ok()?;
-    Some(format!(
-        "{}:{}",
-        url.host_str().unwrap_or(""),
-        url.port_or_known_default().unwrap_or(0)
-    ))
+    Some(url.host_str().unwrap_or("").to_ascii_lowercase())
 }
 
 impl Engine {
@@ -115,20 +112,24 @@ impl Engine {
     pub fn start(&self, feed: FeedRec) -> Option<JoinHandle<Option<RunRec>>> {
         let (cancel_tx, cancel_rx) = watch::channel(false);
         {
+            // The map and the count change together, so `idle` never sees one without the
+            // other.
             let mut running = lock(&self.inner.running);
             if running.contains_key(&feed.name) {
                 return None;
             }
             running.insert(feed.name.clone(), cancel_tx);
+            self.inner.count.send_modify(|n| *n += 1);
         }
-        self.inner.count.send_modify(|n| *n += 1);
         let inner = Arc::clone(&self.inner);
         Some(tokio::spawn(async move {
-            let name = feed.name.clone();
-            let run = run_feed(&inner, feed, cancel_rx).await;
-            lock(&inner.running).remove(&name);
-            inner.count.send_modify(|n| *n -= 1);
-            run
+            // Undone however the task ends (a panic included), or the feed could never run
+            // again and `idle` would wait forever.
+            let _guard = Running {
+                inner: Arc::clone(&inner),
+                name: feed.name.clone(),
+            };
+            run_feed(&inner, feed, cancel_rx).await
         }))
     }
 
@@ -178,6 +179,19 @@ impl Engine {
     }
 }
 
+struct Running {
+    inner: Arc<Inner>,
+    name: String,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let mut running = lock(&self.inner.running);
+        running.remove(&self.name);
+        self.inner.count.send_modify(|n| *n = n.saturating_sub(1));
+    }
+}
+
 /// Running totals of one run, sent with every progress event.
 #[derive(Default)]
 struct Tally {
@@ -224,27 +238,20 @@ async fn run_feed(
     let name = feed.name.clone();
     let _ = inner.events.send(SyncEvent::Started { feed: name.clone() });
     let report = reporter(inner, &name);
-    let cancelled = {
-        let mut c = cancel.clone();
-        async move {
-            if c.wait_for(|v| *v).await.is_err() {
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    // Wait for a download slot and the host, unless cancelled meanwhile (then the run is
-    // recorded as cancelled straight away).
+    // Wait for the host, then for a download slot (in that order: runs queued behind one
+    // busy host must not hold slots other hosts could use), unless cancelled meanwhile.
     let slots = async {
         let Some(host) = host_of(&feed) else {
             return (None, None);
         };
-        let permit = Arc::clone(&inner.downloads).acquire_owned().await.ok();
         let host_lock = Arc::clone(lock(&inner.hosts).entry(host).or_default());
-        (permit, Some(host_lock.lock_owned().await))
+        let host = host_lock.lock_owned().await;
+        let permit = Arc::clone(&inner.downloads).acquire_owned().await.ok();
+        (Some(host), permit)
     };
     let held = tokio::select! {
         held = slots => Some(held),
-        () = cancelled => None,
+        () = super::cancelled(cancel.clone()) => None,
     };
     let (store, f, r, c) = (
         Arc::clone(&inner.store),
@@ -258,11 +265,19 @@ async fn run_feed(
     let result = match prepared {
         Ok(Ok(p)) => {
             let _landing = inner.landing.lock().await;
+            // A cancel that came while the run waited to land still counts.
+            let p = if *cancel.borrow() { p.cancel() } else { p };
             let store = Arc::clone(&inner.store);
-            tokio::task::spawn_blocking(move || super::land(&store, &feed, p, &report))
-                .await
-                .map_err(|e| e.to_string())
-                .and_then(|r| r.map_err(|e| e.to_string()))
+            tokio::task::spawn_blocking(move || {
+                let run = super::land(&store, &feed, p, &report)?;
+                // Between runs, nothing else writes: reclaim space after a big one. It
+                // fails harmlessly while a reader holds a transaction.
+                let _ = store.compact_if_worthwhile(run.added);
+                Ok::<_, crate::store::StoreError>(run)
+            })
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|r| r.map_err(|e| e.to_string()))
         }
         Ok(Err(e)) => Err(e.to_string()),
         Err(e) => Err(e.to_string()),

@@ -21,7 +21,7 @@ impl std::fmt::Debug for Progress {
 
 pub const PROGRESS_STEP: u64 = 1 << 20;
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct FetchOptions {
     pub max_bytes: u64,
     pub retries: u32,
@@ -36,6 +36,19 @@ pub struct FetchOptions {
     /// Extra request headers, resolved (they may hold secrets: never print them).
     pub headers: Vec<(String, String)>,
     pub progress: Option<Progress>,
+}
+
+// By hand: the headers may hold resolved secrets, which a `{:?}` must never print.
+impl std::fmt::Debug for FetchOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(k, _)| k.as_str()).collect();
+        f.debug_struct("FetchOptions")
+            .field("max_bytes", &self.max_bytes)
+            .field("retries", &self.retries)
+            .field("read_timeout", &self.read_timeout)
+            .field("headers", &names)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for FetchOptions {

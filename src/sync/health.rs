@@ -23,9 +23,19 @@ pub struct Health {
 pub const HISTORY: usize = 200;
 
 /// Health of `feed` from its runs, newest first (up to [`HISTORY`]), at `now`.
-pub fn health(feed: &FeedRec, runs: &[RunRec], now: i64) -> Health {
+pub fn health(feed: &FeedRec, all_runs: &[RunRec], now: i64) -> Health {
     let mut flags = Vec::new();
+    // A run the user cancelled says nothing about the feed.
+    let runs: Vec<RunRec> = all_runs.iter().filter(|r| !r.cancelled).cloned().collect();
+    let runs = runs.as_slice();
     let Some(last) = runs.first() else {
+        if let Some(last) = all_runs.first() {
+            return Health {
+                status: "never-synced",
+                flags: vec!["never-synced"],
+                last_run: Some(last.clone()),
+            };
+        }
         return Health {
             status: "never-synced",
             flags: vec!["never-synced"],
@@ -77,7 +87,7 @@ pub fn health(feed: &FeedRec, runs: &[RunRec], now: i64) -> Health {
     Health {
         status,
         flags,
-        last_run: Some(last.clone()),
+        last_run: all_runs.first().cloned(),
     }
 }
 
@@ -129,6 +139,16 @@ mod tests {
             health(&f, &[run(true, 4, 0, 200), run(true, 10, 10, 100)], 200).flags,
             ["dropped"]
         );
+        let cancelled = RunRec {
+            cancelled: true,
+            ..run(false, 0, 0, 400)
+        };
+        assert_eq!(
+            health(&f, &[cancelled.clone(), run(true, 10, 10, 100)], 400).status,
+            "ok",
+            "a cancelled run is not a failure"
+        );
+        assert_eq!(health(&f, &[cancelled], 400).status, "never-synced");
         let failing = [
             run(false, 0, 0, 300),
             run(false, 0, 0, 200),

@@ -97,12 +97,31 @@ pub fn sync_reporting(
 /// A cancellation signal: the download of a run stops when it turns true.
 pub type Cancel = tokio::sync::watch::Receiver<bool>;
 
+/// Resolves when `cancel` turns true; never, when its sender is gone (that is not a cancel).
+pub async fn cancelled(mut cancel: Cancel) {
+    if cancel.wait_for(|v| *v).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+const CANCELLED: &str = "cancelled; the previous data stands";
+
 /// A run's first half: its data downloaded (or found on disk), not yet stored.
 #[derive(Debug)]
 pub struct Prepared {
     run: RunRec,
     previous: Option<RunRec>,
     outcome: std::result::Result<Staged, String>,
+}
+
+impl Prepared {
+    /// Drop what was downloaded: the run lands nothing and is recorded as cancelled.
+    pub fn cancel(self) -> Prepared {
+        Prepared {
+            outcome: Err(CANCELLED.to_string()),
+            ..self
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -127,7 +146,7 @@ pub fn prepare(
     let previous = store.last_good_run(&feed.name)?;
     let outcome = (|| {
         if cancel.as_ref().is_some_and(|c| *c.borrow()) {
-            return Err("cancelled; the previous data stands".to_string());
+            return Err(CANCELLED.to_string());
         }
         format_of(&feed.format)
             .ok_or_else(|| format!("format {} cannot be synced", feed.format))?;
@@ -198,6 +217,7 @@ pub fn land(
         Ok(r) => RunRec { ok: true, ..r },
         Err(e) => RunRec {
             ok: false,
+            cancelled: e == CANCELLED,
             error: Some(e),
             ..run
         },
@@ -290,7 +310,7 @@ fn import_options(
         },
         all_or_nothing: true,
         exclude,
-        tags: feed.tags.clone(),
+        tags: Some(feed.tags.clone()),
         progress,
         ..ImportOptions::default()
     })

@@ -52,16 +52,10 @@ fn within<T>(
     cancel: Option<&super::Cancel>,
     fut: impl std::future::Future<Output = Result<T, String>>,
 ) -> Result<T, String> {
-    let mut cancel = cancel.cloned();
     rt.block_on(async {
         let cancelled = async {
-            match &mut cancel {
-                Some(c) => {
-                    // A dropped sender is not a cancellation: then wait forever.
-                    if c.wait_for(|v| *v).await.is_err() {
-                        std::future::pending::<()>().await;
-                    }
-                }
+            match cancel {
+                Some(c) => super::cancelled(c.clone()).await,
                 None => std::future::pending().await,
             }
         };
@@ -69,7 +63,7 @@ fn within<T>(
             r = tokio::time::timeout(DEADLINE, fut) => r.unwrap_or_else(|_| {
                 Err(format!("gave up after {} minutes", DEADLINE.as_secs() / 60))
             }),
-            () = cancelled => Err("cancelled; the previous data stands".to_string()),
+            () = cancelled => Err(super::CANCELLED.to_string()),
         }
     })
 }

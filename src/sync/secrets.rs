@@ -46,9 +46,14 @@ fn load(p: &Path) -> Result<BTreeMap<String, String>, String> {
     }
     // toml's errors can quote the offending line, which may be a secret: say where only.
     let table: toml::Table = toml::from_str(&text).map_err(|e| {
-        let line = e
-            .span()
-            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+        let line = e.span().map(|s| {
+            let end = s.start.min(text.len());
+            text.as_bytes()[..end]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+                + 1
+        });
         format!(
             "{shown}: not NAME = \"value\" lines{}",
             line.map(|l| format!(" (line {l})")).unwrap_or_default()
@@ -88,6 +93,7 @@ pub fn set(name: &str, value: &str) -> Result<PathBuf, String> {
         ));
     }
     let p = path().ok_or("no config directory for secrets.toml")?;
+    let _lock = lock(&p)?;
     let mut all = load(&p)?;
     all.insert(name.to_string(), value.to_string());
     save(&p, &all)?;
@@ -97,6 +103,7 @@ pub fn set(name: &str, value: &str) -> Result<PathBuf, String> {
 /// Remove a secret; returns whether it was there.
 pub fn remove(name: &str) -> Result<bool, String> {
     let p = path().ok_or("no config directory for secrets.toml")?;
+    let _lock = lock(&p)?;
     let mut all = load(&p)?;
     let found = all.remove(name).is_some();
     if found {
@@ -105,23 +112,54 @@ pub fn remove(name: &str) -> Result<bool, String> {
     Ok(found)
 }
 
+fn private_file() -> std::fs::OpenOptions {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    opts
+}
+
+/// Hold an exclusive lock on `secrets.toml.lock` while reading, changing and writing the
+/// file, so two `feeds secret set` at once cannot lose one another's change.
+fn lock(p: &Path) -> Result<std::fs::File, String> {
+    if let Some(dir) = p.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let lp = p.with_extension("toml.lock");
+    let f = private_file()
+        .create(true)
+        .truncate(false)
+        .open(&lp)
+        .map_err(|e| format!("{}: {e}", lp.display()))?;
+    f.lock().map_err(|e| format!("{}: {e}", lp.display()))?;
+    Ok(f)
+}
+
 fn save(p: &Path, all: &BTreeMap<String, String>) -> Result<(), String> {
     let shown = p.display();
     if let Some(dir) = p.parent() {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     }
     let text = toml::to_string(all).map_err(|e| format!("{shown}: {e}"))?;
-    let tmp = p.with_extension("toml.new");
-    let _ = std::fs::remove_file(&tmp);
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    let mut f = opts.open(&tmp).map_err(|e| format!("{shown}: {e}"))?;
-    f.write_all(text.as_bytes())
-        .and_then(|()| f.sync_all())
+    // A name of its own: a stale or concurrent temporary file is never reused.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let tmp = p.with_extension(format!("toml.{}.{nanos}.new", std::process::id()));
+    let mut f = private_file()
+        .create_new(true)
+        .open(&tmp)
         .map_err(|e| format!("{shown}: {e}"))?;
-    std::fs::rename(&tmp, p).map_err(|e| format!("{shown}: {e}"))
+    let written = f
+        .write_all(text.as_bytes())
+        .and_then(|()| f.sync_all())
+        .and_then(|()| std::fs::rename(&tmp, p));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(format!("{shown}: {e}"));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -159,6 +159,7 @@ pub async fn pull(
     let mut cursor = None;
     let mut server_time = None;
     let mut seen_any = false;
+    let mut complete = false;
     let mut next: Option<String> = None;
     for _ in 0..MAX_PAGES {
         let mut url = reqwest::Url::parse(&base).map_err(|e| format!("{base}: {e}"))?;
@@ -209,10 +210,13 @@ pub async fn pull(
         }
         next = token;
         if !page["more"].as_bool().unwrap_or(false) || next.is_none() {
+            complete = true;
             break;
         }
     }
-    if cursor.is_none() && seen_any {
+    // Only a pull that reached the end may stand on the server's date: objects still
+    // unpulled were added before it and would be skipped for good.
+    if cursor.is_none() && seen_any && complete {
         cursor = server_time.map(crate::model::time::format_rfc3339);
     }
     Ok(Pulled {
