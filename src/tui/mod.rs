@@ -4,3 +4,4 @@
 pub mod command;
 pub mod keymap;
 pub mod keys;
+pub mod theme;
