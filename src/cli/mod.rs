@@ -41,6 +41,16 @@ pub struct Cli {
         value_name = "DIR"
     )]
     pub warninglists: Option<PathBuf>,
+    /// Workbench colours: none, 16, 256 or truecolor (default: from NO_COLOR, COLORTERM and
+    /// TERM; SSH does not pass COLORTERM on).
+    #[arg(long, global = true, value_enum, value_name = "DEPTH")]
+    pub color: Option<crate::tui::theme::Depth>,
+    /// Workbench theme: default, 256, dark, light, or one in the config directory's themes/.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub theme: Option<String>,
+    /// Draw the workbench with ASCII only (default when the locale is not UTF-8).
+    #[arg(long, global = true)]
+    pub ascii: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -94,7 +104,22 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     };
     let lists = cli.warninglists.as_deref().or(cfg.warninglists.as_deref());
     match cli.command {
-        None => home::run(&dir),
+        None => {
+            use std::io::IsTerminal;
+            // The workbench needs a terminal; piped, the first-run text says what is there.
+            if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
+                let store = open_store(&dir)?;
+                let opts = crate::tui::Options {
+                    color: cli.color,
+                    theme: cli.theme,
+                    ascii: cli.ascii,
+                };
+                crate::tui::open(store, warninglists(lists), &opts)?;
+                Ok(ExitCode::SUCCESS)
+            } else {
+                home::run(&dir)
+            }
+        }
         Some(Command::Import(args)) => import::run(&dir, args),
         Some(Command::Stats(args)) => stats::run(&dir, args),
         Some(Command::Search(args)) => search::run(&dir, lists, args),

@@ -5,6 +5,7 @@
 //! (one write transaction), reads take short read transactions.
 
 mod audit;
+pub mod browse;
 mod correlation;
 mod facts;
 pub mod feeds;

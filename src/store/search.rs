@@ -130,7 +130,7 @@ impl Store {
             .collect()
     }
 
-    fn hit(
+    pub(super) fn hit(
         &self,
         txn: &redb::ReadTransaction,
         value: String,

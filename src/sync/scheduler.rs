@@ -21,14 +21,24 @@ pub fn jittered(interval_secs: u64, seed: u64) -> i64 {
     (interval_secs as i64 + offset).max(1)
 }
 
-/// Enabled feeds whose next run is due at `now`: never run, or last started more than a
-/// (jittered) interval ago.
+/// When an enabled feed runs next (unix seconds): a (jittered) interval after its last
+/// start, or at once when it never ran. None for a disabled feed.
+pub fn next_run(store: &Store, feed: &FeedRec) -> crate::store::Result<Option<i64>> {
+    if !feed.enabled {
+        return Ok(None);
+    }
+    let last = store.runs(&feed.name, 1)?.first().map(|r| r.started);
+    let seed = crate::model::hash::value_hash(&feed.name) ^ last.unwrap_or(0) as u64;
+    Ok(Some(last.map_or(i64::MIN, |t| {
+        t.saturating_add(jittered(feed.interval_secs, seed))
+    })))
+}
+
+/// Enabled feeds whose next run is due at `now`.
 pub fn due(store: &Store, now: i64) -> crate::store::Result<Vec<FeedRec>> {
     let mut out = Vec::new();
-    for f in store.feeds()?.into_iter().filter(|f| f.enabled) {
-        let last = store.runs(&f.name, 1)?.first().map(|r| r.started);
-        let seed = crate::model::hash::value_hash(&f.name) ^ last.unwrap_or(0) as u64;
-        if last.is_none_or(|t| now - t >= jittered(f.interval_secs, seed)) {
+    for f in store.feeds()? {
+        if next_run(store, &f)?.is_some_and(|t| t <= now) {
             out.push(f);
         }
     }

@@ -1,0 +1,427 @@
+//! The workbench's state and its update logic: keys and background messages in, state and
+//! requests out. No terminal and no store here, so every scenario is testable headless.
+
+use std::sync::Arc;
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::command::{self, Command};
+use super::fuzzy::Index;
+use super::keymap::{Keymap, Lookup};
+use super::keys::Key;
+use super::msg::{Msg, Request};
+use super::panes::{
+    detail::DetailPane, events::EventsPane, feeds::FeedsPane, graph::GraphPane,
+    indicators::IndicatorsPane, overlay::Overlay,
+};
+use super::text::Glyphs;
+use super::theme::Theme;
+use crate::store::browse::EntryKind;
+use crate::store::Stats;
+use crate::sync::engine::SyncEvent;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Feeds,
+    Events,
+    Indicators,
+    Graph,
+}
+
+pub const TABS: [(Tab, &str); 4] = [
+    (Tab::Feeds, "Feeds"),
+    (Tab::Events, "Events"),
+    (Tab::Indicators, "Indicators"),
+    (Tab::Graph, "Graph"),
+];
+
+impl Tab {
+    pub fn context(self) -> &'static str {
+        match self {
+            Tab::Feeds => "feeds",
+            Tab::Events => "events",
+            Tab::Indicators => "indicators",
+            Tab::Graph => "graph",
+        }
+    }
+}
+
+pub struct Status {
+    pub text: String,
+    pub error: bool,
+}
+
+pub struct App {
+    pub tab: Tab,
+    pub show_detail: bool,
+    pub overlay: Option<Overlay>,
+    pub feeds: FeedsPane,
+    pub events: EventsPane,
+    pub indicators: IndicatorsPane,
+    pub graph: GraphPane,
+    pub detail: DetailPane,
+    pub status: Option<Status>,
+    pub stats: Option<Stats>,
+    pub index: Option<Arc<Index>>,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub glyphs: Glyphs,
+    pub pending: Vec<Key>,
+    pub quit: bool,
+    /// Requests for the background, drained by the run loop.
+    pub requests: Vec<Request>,
+    /// The body's height at the last draw (page moves).
+    pub page: usize,
+}
+
+impl App {
+    pub fn new(keymap: Keymap, theme: Theme, glyphs: Glyphs) -> App {
+        App {
+            tab: Tab::Feeds,
+            show_detail: true,
+            overlay: None,
+            feeds: FeedsPane::default(),
+            events: EventsPane::default(),
+            indicators: IndicatorsPane::default(),
+            graph: GraphPane::default(),
+            detail: DetailPane::default(),
+            status: None,
+            stats: None,
+            index: None,
+            keymap,
+            theme,
+            glyphs,
+            pending: Vec::new(),
+            quit: false,
+            requests: vec![
+                Request::Stats,
+                Request::Feeds,
+                Request::Events,
+                Request::Index,
+            ],
+            page: 10,
+        }
+    }
+
+    /// An empty store with no feeds: the welcome screen shows instead of the panes.
+    pub fn welcome(&self) -> bool {
+        self.stats
+            .as_ref()
+            .is_some_and(|s| s.events == 0 && s.feeds == 0)
+    }
+
+    pub fn context(&self) -> &'static str {
+        if self.welcome() {
+            "welcome"
+        } else {
+            self.tab.context()
+        }
+    }
+
+    fn info(&mut self, text: impl Into<String>) {
+        self.status = Some(Status {
+            text: text.into(),
+            error: false,
+        });
+    }
+
+    pub fn take_requests(&mut self) -> Vec<Request> {
+        std::mem::take(&mut self.requests)
+    }
+
+    pub fn on_key(&mut self, key: KeyEvent) {
+        if let Some(mut o) = self.overlay.take() {
+            match o.on_key(key, self) {
+                super::panes::overlay::Outcome::Stay => self.overlay = Some(o),
+                super::panes::overlay::Outcome::Close => {}
+                super::panes::overlay::Outcome::Run(cmd) => self.run(cmd),
+                super::panes::overlay::Outcome::Open(kind, i) => self.open_entry(kind, i),
+            }
+            return;
+        }
+        // Ctrl-C always quits, whatever the keymap says.
+        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+            self.quit = true;
+            return;
+        }
+        self.pending.push(Key::from_event(&key));
+        match self.keymap.lookup(self.context(), &self.pending) {
+            Lookup::Run(cmd) => {
+                self.pending.clear();
+                self.run(cmd);
+            }
+            Lookup::Pending => {}
+            Lookup::None => self.pending.clear(),
+        }
+    }
+
+    pub fn on_paste(&mut self, text: &str) {
+        if let Some(o) = self.overlay.as_mut() {
+            o.on_paste(text, &mut self.requests);
+        }
+    }
+
+    /// Run a command from a key, the palette or a test.
+    pub fn run(&mut self, cmd: Command) {
+        self.status = None;
+        let page = self.page.max(1);
+        match cmd {
+            Command::Quit => self.quit = true,
+            Command::Help => self.overlay = Some(Overlay::help(self.context())),
+            Command::Palette => self.overlay = Some(Overlay::palette()),
+            Command::Search => self.overlay = Some(Overlay::search()),
+            Command::NextTab | Command::PrevTab => {
+                let i = TABS.iter().position(|(t, _)| *t == self.tab).unwrap_or(0);
+                let n = TABS.len();
+                let j = if cmd == Command::NextTab { (i + 1) % n } else { (i + n - 1) % n };
+                self.show(TABS[j].0);
+            }
+            Command::ShowFeeds => self.show(Tab::Feeds),
+            Command::ShowEvents => self.show(Tab::Events),
+            Command::ShowIndicators => self.show(Tab::Indicators),
+            Command::ShowGraph => self.show(Tab::Graph),
+            Command::ToggleDetail => self.show_detail = !self.show_detail,
+            Command::Up => self.nav(|n| n.up(1)),
+            Command::Down => self.nav(|n| n.down(1)),
+            Command::Top => self.nav(|n| n.top()),
+            Command::Bottom => self.nav(|n| n.bottom()),
+            Command::PageUp => self.nav(|n| n.up(page)),
+            Command::PageDown => self.nav(|n| n.down(page)),
+            Command::Open | Command::Pivot => self.open(cmd),
+            Command::Back => {
+                if let Some(prev) = self.graph.back() {
+                    self.requests.push(Request::Pivot(prev.clone()));
+                    self.requests.push(Request::ValueDetail(prev));
+                }
+            }
+            Command::Refresh => self.refresh(),
+            Command::SyncNow => {
+                if let Some(name) = self.feeds.selected_name() {
+                    self.requests.push(Request::SyncNow(name));
+                }
+            }
+            Command::SyncAll => self.requests.push(Request::SyncAll),
+            Command::Cancel => {
+                if let Some(name) = self.feeds.selected_name() {
+                    self.requests.push(Request::Cancel(name));
+                }
+            }
+            Command::ToggleEnabled => {
+                if let Some(row) = self.feeds.selected() {
+                    self.requests
+                        .push(Request::SetEnabled(row.feed.name.clone(), !row.feed.enabled));
+                }
+            }
+            Command::Sighting | Command::FalsePositive => {
+                if let Some(value) = self.selected_value() {
+                    self.requests.push(Request::Sighting {
+                        value,
+                        false_positive: cmd == Command::FalsePositive,
+                    });
+                }
+            }
+            Command::LoadSample => self.requests.push(Request::LoadSample),
+            Command::AddCatalog => self.requests.push(Request::AddCatalog),
+            Command::SortNext => match self.tab {
+                Tab::Events => self.events.next_sort(),
+                Tab::Indicators => self.indicators.next_sort(),
+                _ => {}
+            },
+            Command::Noop => {}
+        }
+        self.follow_selection();
+    }
+
+    fn show(&mut self, tab: Tab) {
+        self.tab = tab;
+    }
+
+    fn nav(&mut self, f: impl FnOnce(&mut super::panes::list::Nav)) {
+        match self.tab {
+            Tab::Feeds => f(&mut self.feeds.nav),
+            Tab::Events => f(&mut self.events.nav),
+            Tab::Indicators => f(&mut self.indicators.nav),
+            Tab::Graph => f(&mut self.graph.nav),
+        }
+    }
+
+    /// The value under the cursor of the current view, if it is one.
+    pub fn selected_value(&self) -> Option<String> {
+        match self.tab {
+            Tab::Indicators => self.indicators.selected_value(self.index.as_deref()),
+            Tab::Graph => self.graph.selected_value(),
+            _ => None,
+        }
+    }
+
+    /// Ask for the detail of whatever is selected now (views call this after moving).
+    fn follow_selection(&mut self) {
+        let want = match self.tab {
+            Tab::Feeds => self.feeds.selected_name().map(Request::FeedDetail),
+            Tab::Events => self.events.selected_uuid().map(Request::EventDetail),
+            Tab::Indicators | Tab::Graph => self.selected_value().map(Request::ValueDetail),
+        };
+        if let Some(r) = want
+            && self.detail.wants(&r)
+        {
+            self.requests.push(r);
+        }
+    }
+
+    fn open(&mut self, cmd: Command) {
+        match self.tab {
+            Tab::Feeds => self.show_detail = true,
+            Tab::Events => {
+                if let Some(u) = self.events.selected_uuid() {
+                    self.show_detail = true;
+                    self.requests.push(Request::EventDetail(u));
+                }
+            }
+            Tab::Indicators | Tab::Graph => {
+                if cmd == Command::Open && self.tab == Tab::Graph {
+                    if let Some((id, kind, label)) = self.graph.selected_node() {
+                        self.pivot_to_node(&id, kind, label);
+                    }
+                } else if let Some(v) = self.selected_value() {
+                    self.pivot(v);
+                }
+            }
+        }
+    }
+
+    /// Enter on a graph neighbour: values pivot, events open their detail.
+    fn pivot_to_node(&mut self, id: &str, kind: &str, label: String) {
+        match kind {
+            "value" => self.pivot(label),
+            "event" => {
+                if let Some(u) = id.strip_prefix("event:").and_then(|u| uuid::Uuid::parse_str(u).ok()) {
+                    self.events.select_uuid(u);
+                    self.requests.push(Request::EventDetail(u));
+                    self.show_detail = true;
+                }
+            }
+            _ => self.info("sources have no neighbours to pivot to here"),
+        }
+    }
+
+    pub fn pivot(&mut self, value: String) {
+        self.graph.go(value.clone());
+        self.tab = Tab::Graph;
+        self.requests.push(Request::Pivot(value.clone()));
+        self.requests.push(Request::ValueDetail(value));
+    }
+
+    /// Enter on a search hit.
+    fn open_entry(&mut self, kind: EntryKind, i: usize) {
+        let Some(entry) = self.index.as_ref().and_then(|x| x.entries.get(i)).cloned() else {
+            return;
+        };
+        match kind {
+            EntryKind::Value => self.pivot(entry.text.to_string()),
+            EntryKind::EventInfo => {
+                if let Some(u) = entry.event {
+                    self.tab = Tab::Events;
+                    self.events.select_uuid(u);
+                    self.requests.push(Request::EventDetail(u));
+                }
+            }
+            EntryKind::Tag => {
+                self.tab = Tab::Events;
+                self.events.set_tag_filter(Some(entry.text.to_string()));
+                self.info(format!("events tagged {}", super::text::safe(&entry.text)));
+            }
+        }
+    }
+
+    fn refresh(&mut self) {
+        self.requests.extend([
+            Request::Stats,
+            Request::Feeds,
+            Request::Events,
+            Request::Index,
+        ]);
+        if let Some(v) = self.graph.current() {
+            self.requests.push(Request::Pivot(v));
+        }
+        self.detail.invalidate();
+        self.follow_selection();
+    }
+
+    pub fn on_msg(&mut self, msg: Msg) {
+        match msg {
+            Msg::Stats(s) => self.stats = Some(s),
+            Msg::Feeds(rows) => self.feeds.set_rows(rows),
+            Msg::Events(rows) => self.events.set_rows(rows),
+            Msg::Index(idx) => {
+                self.indicators.set_index(&idx);
+                self.index = Some(idx);
+                if let Some(Overlay::Search(s)) = self.overlay.as_mut() {
+                    s.requery(&mut self.requests);
+                }
+            }
+            Msg::Search {
+                generation,
+                hits,
+                total,
+                millis,
+            } => {
+                if let Some(Overlay::Search(s)) = self.overlay.as_mut() {
+                    s.results(generation, hits, total, millis);
+                }
+            }
+            Msg::Rows(rows) => self.indicators.set_facts(rows),
+            Msg::ValueDetail(d) => self.detail.set_value(*d),
+            Msg::EventDetail(d) => self.detail.set_event(*d),
+            Msg::FeedDetail(d) => self.detail.set_feed(*d),
+            Msg::Graph(v, g) => self.graph.set_graph(v, *g),
+            Msg::Sync(e) => self.on_sync(e),
+            Msg::Changed => self.refresh(),
+            Msg::Info(t) => self.info(t),
+            Msg::Error(t) => {
+                self.status = Some(Status {
+                    text: t,
+                    error: true,
+                })
+            }
+        }
+        self.follow_selection();
+    }
+
+    fn on_sync(&mut self, e: SyncEvent) {
+        let finished = matches!(e, SyncEvent::Finished { .. } | SyncEvent::Failed { .. });
+        if let SyncEvent::Failed { feed, error } = &e {
+            self.status = Some(Status {
+                text: format!(
+                    "{}: {}",
+                    super::text::safe(feed),
+                    super::text::safe(error)
+                ),
+                error: true,
+            });
+        }
+        self.feeds.on_sync(e);
+        if finished {
+            // New data: the views reload what they show.
+            self.refresh();
+        }
+    }
+
+    /// Help rows for the current context: (keys, description), from the keymap and the
+    /// registry, so help can never drift from what the keys do.
+    pub fn help_rows(&self, context: &str) -> Vec<(String, String)> {
+        self.keymap
+            .bindings(context)
+            .into_iter()
+            .map(|b| {
+                (
+                    super::keymap::show_keys(&b.keys),
+                    if b.desc.is_empty() {
+                        command::info(b.command).desc.to_string()
+                    } else {
+                        b.desc.clone()
+                    },
+                )
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,97 @@
+//! What the workbench asks of the background (requests) and what comes back (messages).
+//! Views never touch the store: they push requests, and redraw when messages arrive.
+
+use std::sync::Arc;
+
+use uuid::Uuid;
+
+use crate::correlate::pivot::Graph;
+use crate::store::feeds::{FeedRec, RunRec};
+use crate::store::{EventSummary, SearchHit, Stats};
+use crate::sync::engine::SyncEvent;
+use crate::sync::health::Health;
+
+use super::fuzzy::{Hit, Index};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Request {
+    Stats,
+    Feeds,
+    Events,
+    /// Rebuild the fuzzy index (after a sync or an import).
+    Index,
+    /// Fuzzy search; `generation` drops answers to queries typed over since.
+    Search {
+        query: String,
+        generation: u64,
+    },
+    /// Row facts (sources, score, links) of values on screen, from the index only.
+    Rows(Vec<String>),
+    ValueDetail(String),
+    EventDetail(Uuid),
+    FeedDetail(String),
+    Pivot(String),
+    SyncNow(String),
+    SyncAll,
+    Cancel(String),
+    SetEnabled(String, bool),
+    Sighting {
+        value: String,
+        false_positive: bool,
+    },
+    LoadSample,
+    AddCatalog,
+}
+
+#[derive(Debug, Clone)]
+pub struct FeedRow {
+    pub feed: FeedRec,
+    pub health: Health,
+    /// Unix seconds of the next scheduled run (enabled feeds).
+    pub next_run: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ValueDetail {
+    pub value: String,
+    pub hit: Option<SearchHit>,
+    pub warninglists: Vec<String>,
+    pub sightings: Vec<(String, i64)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct EventDetail {
+    pub summary: EventSummary,
+    /// (type, value), capped.
+    pub attributes: Vec<(String, String)>,
+    pub more: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct FeedDetail {
+    pub feed: FeedRec,
+    pub runs: Vec<RunRec>,
+}
+
+pub enum Msg {
+    Stats(Stats),
+    Feeds(Vec<FeedRow>),
+    Events(Vec<EventSummary>),
+    Index(Arc<Index>),
+    Search {
+        generation: u64,
+        hits: Vec<Hit>,
+        total: usize,
+        millis: u128,
+    },
+    Rows(Vec<(String, Option<SearchHit>)>),
+    ValueDetail(Box<ValueDetail>),
+    EventDetail(Box<EventDetail>),
+    FeedDetail(Box<FeedDetail>),
+    Graph(String, Box<Graph>),
+    Sync(SyncEvent),
+    /// The store changed (an import, a sync, a sighting): views reload what they show.
+    Changed,
+    Info(String),
+    Error(String),
+}

@@ -1,0 +1,154 @@
+//! Indicators: every value in the store, a million as cheaply as ten: rows are built for the
+//! window on screen, and their facts (sources, score, links, warninglists, first and last
+//! seen) are looked up in the store's index for those rows only.
+
+use std::collections::HashMap;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Row, Table, TableState};
+
+use super::Ui;
+use super::list::Nav;
+use crate::model::time::format_date;
+use crate::store::SearchHit;
+use crate::tui::fuzzy::Index;
+use crate::tui::text::fit;
+
+/// Facts kept for at most this many values (rows scrolled past are looked up again).
+const CACHE: usize = 4096;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Sort {
+    /// As stored (import order).
+    #[default]
+    Stored,
+    Value,
+    Type,
+}
+
+#[derive(Default)]
+pub struct IndicatorsPane {
+    /// Index entries (values only), in the order shown.
+    rows: Vec<usize>,
+    pub nav: Nav,
+    pub sort: Sort,
+    facts: HashMap<String, Option<SearchHit>>,
+    /// Values on screen whose facts are not known yet: the run loop asks for them.
+    pub wanted: Vec<String>,
+}
+
+impl IndicatorsPane {
+    pub fn set_index(&mut self, idx: &Index) {
+        self.rows = idx.values().map(|(i, _)| i).collect();
+        self.facts.clear();
+        self.apply_sort(idx);
+        self.nav.set_len(self.rows.len());
+    }
+
+    fn apply_sort(&mut self, idx: &Index) {
+        let e = &idx.entries;
+        match self.sort {
+            Sort::Stored => self.rows.sort_unstable(),
+            Sort::Value => self.rows.sort_by(|&a, &b| e[a].text.cmp(&e[b].text)),
+            Sort::Type => self.rows.sort_by(|&a, &b| (e[a].type_, &e[a].text).cmp(&(e[b].type_, &e[b].text))),
+        }
+    }
+
+    pub fn next_sort(&mut self) {
+        self.sort = match self.sort {
+            Sort::Stored => Sort::Value,
+            Sort::Value => Sort::Type,
+            Sort::Type => Sort::Stored,
+        };
+        // Sorted again at the next draw, which has the index.
+        self.rows.clear();
+    }
+
+    pub fn set_facts(&mut self, rows: Vec<(String, Option<SearchHit>)>) {
+        if self.facts.len() > CACHE {
+            self.facts.clear();
+        }
+        self.facts.extend(rows);
+    }
+
+    pub fn selected_value(&self, idx: Option<&Index>) -> Option<String> {
+        let i = *self.rows.get(self.nav.get()?)?;
+        idx?.entries.get(i).map(|e| e.text.to_string())
+    }
+
+    pub fn render(&mut self, f: &mut Frame, area: Rect, ui: &Ui) {
+        let Some(idx) = ui.index else {
+            let p = ratatui::widgets::Paragraph::new("loading the values…")
+                .style(ui.style("dim"))
+                .block(ui.block(" Indicators "));
+            f.render_widget(p, area);
+            return;
+        };
+        if self.rows.is_empty() && idx.values().next().is_some() {
+            self.set_index(idx);
+        }
+        let sort = match self.sort {
+            Sort::Stored => "as stored",
+            Sort::Value => "by value",
+            Sort::Type => "by type",
+        };
+        let block = ui.block(Line::from(format!(" Indicators ({}, {sort}) ", self.rows.len())));
+        let range = self.nav.window(super::inner_height(area).saturating_sub(1));
+        let wide = area.width >= 110;
+        let mut rows = Vec::with_capacity(range.len());
+        for &i in &self.rows[range.clone()] {
+            let e = &idx.entries[i];
+            let facts = self.facts.get(&*e.text);
+            if facts.is_none() && !self.wanted.iter().any(|w| **w == *e.text) {
+                self.wanted.push(e.text.to_string());
+            }
+            let hit = facts.and_then(Option::as_ref);
+            let dash = || "-".to_string();
+            let sources = hit.map_or_else(dash, |h| h.sources.len().to_string());
+            let score = hit.and_then(|h| h.score).map_or_else(dash, |s| format!("{s:.0}"));
+            let links = hit.map_or_else(dash, |h| h.correlations.to_string());
+            let wl = hit.is_some_and(|h| !h.warninglists.is_empty());
+            let mut cells = vec![
+                Span::styled(e.type_, ui.style("dim")),
+                Span::styled(fit(&e.text, 300, ui.glyphs), ui.style("value")),
+                Span::raw(sources),
+                Span::raw(score),
+                Span::raw(links),
+                if wl {
+                    Span::styled("WL", ui.style("warn"))
+                } else {
+                    Span::raw("")
+                },
+            ];
+            if wide {
+                let first = hit.and_then(|h| h.seen.iter().map(|s| s.first_seen).min());
+                let last = hit.and_then(|h| h.seen.iter().map(|s| s.last_seen).max());
+                cells.push(Span::raw(first.map(format_date).unwrap_or_default()));
+                cells.push(Span::raw(last.map(format_date).unwrap_or_default()));
+            }
+            rows.push(Row::new(cells));
+        }
+        let mut widths = vec![
+            Constraint::Length(14),
+            Constraint::Fill(1),
+            Constraint::Length(4),
+            Constraint::Length(5),
+            Constraint::Length(5),
+            Constraint::Length(2),
+        ];
+        let mut header = vec!["type", "value", "src", "score", "links", "wl"];
+        if wide {
+            widths.extend([Constraint::Length(10), Constraint::Length(10)]);
+            header.extend(["first", "last"]);
+        }
+        let table = Table::new(rows, widths)
+            .header(Row::new(header).style(ui.style("dim")))
+            .row_highlight_style(ui.style("selection"))
+            .block(block);
+        let sel = self.nav.selected.saturating_sub(range.start);
+        let mut state = TableState::default().with_selected((!self.rows.is_empty()).then_some(sel));
+        f.render_stateful_widget(table, area, &mut state);
+    }
+}

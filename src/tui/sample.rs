@@ -1,0 +1,52 @@
+//! The built-in sample dataset: two small events written by the project (documentation
+//! addresses and `.example` names only), tagged `threatdeck:sample`, so a first run has
+//! something to pivot on without touching the network.
+
+use crate::pipeline::{self, ImportOptions};
+use crate::store::Store;
+
+pub const SOURCE: &str = "threatdeck-sample";
+const EVENTS: &str = include_str!("../../samples/sample-events.json");
+
+/// Import the sample into `store`; returns the attributes written.
+pub fn load(store: &Store) -> Result<u64, String> {
+    let dir = store
+        .path()
+        .parent()
+        .unwrap_or(std::path::Path::new("."))
+        .join("staging");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let path = dir.join("threatdeck-sample.json");
+    std::fs::write(&path, EVENTS).map_err(|e| format!("{}: {e}", path.display()))?;
+    let opts = ImportOptions {
+        format: crate::ingest::Format::MispEvent,
+        source: Some(SOURCE.to_string()),
+        ..ImportOptions::default()
+    };
+    let reports = pipeline::import(store, std::slice::from_ref(&path), &opts);
+    let _ = std::fs::remove_file(&path);
+    if let Some(bad) = reports.iter().find(|r| !r.ok) {
+        return Err(bad
+            .error
+            .clone()
+            .unwrap_or_else(|| "the sample failed to import".into()));
+    }
+    Ok(reports.iter().map(|r| r.attributes).sum())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_sample_loads_and_correlates() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::Store::open(dir.path()).unwrap();
+        assert_eq!(super::load(&store).unwrap(), 17);
+        let hit = store.lookup("203.0.113.45").unwrap().unwrap();
+        assert_eq!(hit.events.len(), 2, "the shared C2 links both events");
+        assert_eq!(
+            super::load(&store).unwrap(),
+            0,
+            "loading twice adds nothing"
+        );
+    }
+}

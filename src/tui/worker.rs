@@ -1,0 +1,309 @@
+//! The background half of the workbench: requests run on blocking threads against the
+//! shared store and the sync engine, and answer with messages. Fuzzy searches run on a
+//! thread of their own that always takes the newest query (typing is debounced for free).
+
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::correlate::pivot::{PivotOptions, pivot};
+use crate::correlate::warninglist::Warninglists;
+use crate::model::time::now;
+use crate::store::Store;
+use crate::sync::engine::Engine;
+
+use super::fuzzy::Index;
+use super::msg::*;
+
+/// Values longer than this are not search targets (they stay visible in event details).
+const MAX_ENTRY: usize = 1024;
+const DETAIL_ATTRS: usize = 200;
+
+pub struct Worker {
+    pub store: Arc<Store>,
+    pub engine: Engine,
+    pub lists: Arc<Warninglists>,
+    tx: UnboundedSender<Msg>,
+    index: Arc<Mutex<Option<Arc<Index>>>>,
+    search: std::sync::mpsc::Sender<(String, u64)>,
+}
+
+impl Worker {
+    /// Must be called inside a tokio runtime.
+    pub fn new(
+        store: Arc<Store>,
+        engine: Engine,
+        lists: Warninglists,
+        tx: UnboundedSender<Msg>,
+    ) -> Worker {
+        let index: Arc<Mutex<Option<Arc<Index>>>> = Arc::new(Mutex::new(None));
+        let (search, rx) = std::sync::mpsc::channel::<(String, u64)>();
+        let (idx, out) = (Arc::clone(&index), tx.clone());
+        std::thread::spawn(move || {
+            while let Ok(mut job) = rx.recv() {
+                // Only the newest query matters.
+                while let Ok(newer) = rx.try_recv() {
+                    job = newer;
+                }
+                let Some(index) = idx.lock().ok().and_then(|g| g.clone()) else {
+                    continue;
+                };
+                let t = std::time::Instant::now();
+                let (hits, total) = index.search(&job.0, 200);
+                let msg = Msg::Search {
+                    generation: job.1,
+                    hits,
+                    total,
+                    millis: t.elapsed().as_millis(),
+                };
+                if out.send(msg).is_err() {
+                    return;
+                }
+            }
+        });
+        Worker {
+            store,
+            engine,
+            lists: Arc::new(lists),
+            tx,
+            index,
+            search,
+        }
+    }
+
+    /// Start `req` in the background; its answer arrives as messages.
+    pub fn submit(self: &Arc<Self>, req: Request) {
+        if let Request::Search { query, generation } = req {
+            let _ = self.search.send((query, generation));
+            return;
+        }
+        let me = Arc::clone(self);
+        tokio::task::spawn_blocking(move || {
+            for m in me.run(req) {
+                let _ = me.tx.send(m);
+            }
+        });
+    }
+
+    /// Do `req` now, on this thread, and return its messages (the tests drive whole
+    /// scenarios this way, against a real store).
+    pub fn run(&self, req: Request) -> Vec<Msg> {
+        match self.try_run(req) {
+            Ok(msgs) => msgs,
+            Err(e) => vec![Msg::Error(e)],
+        }
+    }
+
+    fn try_run(&self, req: Request) -> Result<Vec<Msg>, String> {
+        let s = &*self.store;
+        let e = |e: crate::store::StoreError| e.to_string();
+        Ok(match req {
+            Request::Stats => vec![Msg::Stats(s.stats().map_err(e)?)],
+            Request::Feeds => {
+                let t = now();
+                let mut rows = Vec::new();
+                for feed in s.feeds().map_err(e)? {
+                    let runs = s
+                        .runs(&feed.name, crate::sync::health::HISTORY)
+                        .map_err(e)?;
+                    let health = crate::sync::health::health(&feed, &runs, t);
+                    let next_run = crate::sync::scheduler::next_run(s, &feed).map_err(e)?;
+                    rows.push(FeedRow {
+                        feed,
+                        health,
+                        next_run,
+                    });
+                }
+                vec![Msg::Feeds(rows)]
+            }
+            Request::Events => vec![Msg::Events(s.events().map_err(e)?)],
+            Request::Index => {
+                let idx = Arc::new(Index::new(s.browse_entries(MAX_ENTRY).map_err(e)?));
+                if let Ok(mut g) = self.index.lock() {
+                    *g = Some(Arc::clone(&idx));
+                }
+                vec![Msg::Index(idx)]
+            }
+            Request::Search { query, generation } => {
+                let idx = self.index.lock().ok().and_then(|g| g.clone());
+                let t = std::time::Instant::now();
+                let (hits, total) = idx.map(|i| i.search(&query, 200)).unwrap_or_default();
+                vec![Msg::Search {
+                    generation,
+                    hits,
+                    total,
+                    millis: t.elapsed().as_millis(),
+                }]
+            }
+            Request::Rows(values) => {
+                let t = now();
+                let mut out = Vec::with_capacity(values.len());
+                for v in values {
+                    let mut hit = s.lookup_indexed(&v).map_err(e)?;
+                    if let Some(h) = hit.as_mut() {
+                        h.warninglists =
+                            crate::correlate::annotate::flags(&self.lists, &h.types, &h.value);
+                        h.score =
+                            crate::correlate::annotate::value_score(s, &h.value, t).map_err(e)?;
+                    }
+                    out.push((v, hit));
+                }
+                vec![Msg::Rows(out)]
+            }
+            Request::ValueDetail(value) => {
+                let mut hit = s.lookup(&value).map_err(e)?;
+                let mut warninglists = Vec::new();
+                if let Some(h) = hit.as_mut() {
+                    warninglists =
+                        crate::correlate::annotate::flags(&self.lists, &h.types, &h.value);
+                    h.warninglists = warninglists.clone();
+                    h.score =
+                        crate::correlate::annotate::value_score(s, &h.value, now()).map_err(e)?;
+                }
+                let sightings = s
+                    .sightings(&value)
+                    .map_err(e)?
+                    .into_iter()
+                    .map(|r| {
+                        (
+                            ["seen", "false positive", "expiration"][usize::from(r.kind.min(2))]
+                                .to_string(),
+                            r.time,
+                        )
+                    })
+                    .collect();
+                vec![Msg::ValueDetail(Box::new(ValueDetail {
+                    value,
+                    hit,
+                    warninglists,
+                    sightings,
+                }))]
+            }
+            Request::EventDetail(uuid) => {
+                let Some(summary) = s
+                    .events()
+                    .map_err(e)?
+                    .into_iter()
+                    .find(|ev| ev.event.uuid == uuid)
+                else {
+                    return Ok(vec![Msg::Error(format!("event {uuid} is gone"))]);
+                };
+                let attrs = s.event_attributes(uuid).map_err(e)?.unwrap_or_default();
+                let more = attrs.len().saturating_sub(DETAIL_ATTRS);
+                let attributes = attrs
+                    .into_iter()
+                    .take(DETAIL_ATTRS)
+                    .map(|a| (a.type_, a.value))
+                    .collect();
+                vec![Msg::EventDetail(Box::new(EventDetail {
+                    summary,
+                    attributes,
+                    more,
+                }))]
+            }
+            Request::FeedDetail(name) => {
+                let Some(feed) = s.feed(&name).map_err(e)? else {
+                    return Ok(vec![Msg::Error(format!("no feed named {name}"))]);
+                };
+                let runs = s.runs(&name, 50).map_err(e)?;
+                vec![Msg::FeedDetail(Box::new(FeedDetail { feed, runs }))]
+            }
+            Request::Pivot(value) => {
+                let opts = PivotOptions {
+                    depth: 1,
+                    fanout: 40,
+                    max_nodes: 400,
+                };
+                let mut g = pivot(s, &value, opts).map_err(e)?;
+                crate::correlate::annotate::graph(s, &self.lists, &mut g, now()).map_err(e)?;
+                vec![Msg::Graph(value, Box::new(g))]
+            }
+            Request::SyncNow(name) => match self.engine.run_now(&name)? {
+                Some(_) => vec![],
+                None => vec![Msg::Info(format!("{name} is already syncing"))],
+            },
+            Request::SyncAll => {
+                let feeds: Vec<_> = s
+                    .feeds()
+                    .map_err(e)?
+                    .into_iter()
+                    .filter(|f| f.enabled)
+                    .collect();
+                if feeds.is_empty() {
+                    return Ok(vec![Msg::Info(
+                        "no feed is enabled: select one and press the enable key".into(),
+                    )]);
+                }
+                let n = feeds
+                    .into_iter()
+                    .filter_map(|f| self.engine.start(f))
+                    .count();
+                vec![Msg::Info(format!("syncing {n} feed(s)"))]
+            }
+            Request::Cancel(name) => {
+                if self.engine.cancel(&name) {
+                    vec![Msg::Info(format!(
+                        "cancelling {name}; its previous data stands"
+                    ))]
+                } else {
+                    vec![Msg::Info(format!("{name} is not syncing"))]
+                }
+            }
+            Request::SetEnabled(name, on) => {
+                s.set_feed_enabled(&name, on).map_err(e)?;
+                vec![
+                    Msg::Info(format!(
+                        "{name} {}",
+                        if on { "enabled" } else { "disabled" }
+                    )),
+                    Msg::Changed,
+                ]
+            }
+            Request::Sighting {
+                value,
+                false_positive,
+            } => {
+                let kind = if false_positive {
+                    crate::model::SightingType::FalsePositive
+                } else {
+                    crate::model::SightingType::Sighting
+                };
+                s.add_sighting(&value, kind, "threatdeck workbench", now())
+                    .map_err(e)?;
+                let what = if false_positive {
+                    "marked a false positive"
+                } else {
+                    "sighting recorded"
+                };
+                vec![
+                    Msg::Info(format!("{}: {what}", super::text::safe(&value))),
+                    Msg::Changed,
+                ]
+            }
+            Request::LoadSample => {
+                let n = super::sample::load(s)?;
+                vec![
+                    Msg::Info(format!(
+                        "sample dataset loaded: {n} attributes (tagged threatdeck:sample)"
+                    )),
+                    Msg::Changed,
+                ]
+            }
+            Request::AddCatalog => {
+                let mut added = 0;
+                for f in crate::sync::builtin::feeds(now()) {
+                    if s.feed(&f.name).map_err(e)?.is_none() {
+                        s.put_feed(&f).map_err(e)?;
+                        added += 1;
+                    }
+                }
+                vec![
+                    Msg::Info(format!(
+                        "{added} catalog feed(s) added, disabled: select one and press the enable key"
+                    )),
+                    Msg::Changed,
+                ]
+            }
+        })
+    }
+}
