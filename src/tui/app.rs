@@ -16,8 +16,8 @@ use super::panes::{
 };
 use super::text::Glyphs;
 use super::theme::Theme;
-use crate::store::browse::EntryKind;
 use crate::store::Stats;
+use crate::store::browse::EntryKind;
 use crate::sync::engine::SyncEvent;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,7 +173,11 @@ impl App {
             Command::NextTab | Command::PrevTab => {
                 let i = TABS.iter().position(|(t, _)| *t == self.tab).unwrap_or(0);
                 let n = TABS.len();
-                let j = if cmd == Command::NextTab { (i + 1) % n } else { (i + n - 1) % n };
+                let j = if cmd == Command::NextTab {
+                    (i + 1) % n
+                } else {
+                    (i + n - 1) % n
+                };
                 self.show(TABS[j].0);
             }
             Command::ShowFeeds => self.show(Tab::Feeds),
@@ -208,8 +212,10 @@ impl App {
             }
             Command::ToggleEnabled => {
                 if let Some(row) = self.feeds.selected() {
-                    self.requests
-                        .push(Request::SetEnabled(row.feed.name.clone(), !row.feed.enabled));
+                    self.requests.push(Request::SetEnabled(
+                        row.feed.name.clone(),
+                        !row.feed.enabled,
+                    ));
                 }
             }
             Command::Sighting | Command::FalsePositive => {
@@ -294,7 +300,10 @@ impl App {
         match kind {
             "value" => self.pivot(label),
             "event" => {
-                if let Some(u) = id.strip_prefix("event:").and_then(|u| uuid::Uuid::parse_str(u).ok()) {
+                if let Some(u) = id
+                    .strip_prefix("event:")
+                    .and_then(|u| uuid::Uuid::parse_str(u).ok())
+                {
                     self.events.select_uuid(u);
                     self.requests.push(Request::EventDetail(u));
                     self.show_detail = true;
@@ -391,11 +400,7 @@ impl App {
         let finished = matches!(e, SyncEvent::Finished { .. } | SyncEvent::Failed { .. });
         if let SyncEvent::Failed { feed, error } = &e {
             self.status = Some(Status {
-                text: format!(
-                    "{}: {}",
-                    super::text::safe(feed),
-                    super::text::safe(error)
-                ),
+                text: format!("{}: {}", super::text::safe(feed), super::text::safe(error)),
                 error: true,
             });
         }
@@ -406,22 +411,26 @@ impl App {
         }
     }
 
-    /// Help rows for the current context: (keys, description), from the keymap and the
-    /// registry, so help can never drift from what the keys do.
+    /// Help rows for the current context: (keys, description), one row per command, from
+    /// the keymap and the registry, so help can never drift from what the keys do.
     pub fn help_rows(&self, context: &str) -> Vec<(String, String)> {
-        self.keymap
-            .bindings(context)
-            .into_iter()
-            .map(|b| {
-                (
-                    super::keymap::show_keys(&b.keys),
-                    if b.desc.is_empty() {
+        let mut rows: Vec<(Command, Vec<String>, String)> = Vec::new();
+        for b in self.keymap.bindings(context) {
+            let keys = super::keymap::show_keys(&b.keys);
+            match rows.iter_mut().find(|(c, _, _)| *c == b.command) {
+                Some((_, ks, _)) => ks.push(keys),
+                None => {
+                    let desc = if b.desc.is_empty() {
                         command::info(b.command).desc.to_string()
                     } else {
                         b.desc.clone()
-                    },
-                )
-            })
+                    };
+                    rows.push((b.command, vec![keys], desc));
+                }
+            }
+        }
+        rows.into_iter()
+            .map(|(_, ks, d)| (ks.join(", "), d))
             .collect()
     }
 }

@@ -13,8 +13,11 @@ pub mod text;
 pub mod theme;
 pub mod ui;
 pub mod worker;
+
 pub mod run;
 pub mod term;
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -48,8 +51,15 @@ pub fn open(
     let cfg = config_dir();
     let keymap = keymap::Keymap::load(cfg.as_ref().map(|d| d.join("keymaps.toml")).as_deref())?;
     let depth = theme::detect(opts.color, &env);
-    let name = opts.theme.clone().unwrap_or_else(|| theme::default_name(depth).to_string());
-    let theme = theme::Theme::load(&name, cfg.as_ref().map(|d| d.join("themes")).as_deref(), depth)?;
+    let name = opts
+        .theme
+        .clone()
+        .unwrap_or_else(|| theme::default_name(depth).to_string());
+    let theme = theme::Theme::load(
+        &name,
+        cfg.as_ref().map(|d| d.join("themes")).as_deref(),
+        depth,
+    )?;
     let glyphs = if opts.ascii {
         text::Glyphs::ASCII
     } else {
@@ -64,8 +74,17 @@ pub fn open(
     rt.block_on(async move {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let (sync_tx, mut sync_rx) = tokio::sync::mpsc::unbounded_channel();
-        let engine = crate::sync::engine::Engine::new(Arc::clone(&store), crate::sync::engine::DEFAULT_PARALLEL, sync_tx);
-        let worker = Arc::new(worker::Worker::new(Arc::clone(&store), engine.clone(), lists, tx.clone()));
+        let engine = crate::sync::engine::Engine::new(
+            Arc::clone(&store),
+            crate::sync::engine::DEFAULT_PARALLEL,
+            sync_tx,
+        );
+        let worker = Arc::new(worker::Worker::new(
+            Arc::clone(&store),
+            engine.clone(),
+            lists,
+            tx.clone(),
+        ));
         let fwd = tx.clone();
         tokio::spawn(async move {
             while let Some(e) = sync_rx.recv().await {
@@ -94,4 +113,3 @@ pub fn open(
         result.map_err(anyhow::Error::from)
     })
 }
-

@@ -17,7 +17,13 @@ pub fn load(store: &Store) -> Result<u64, String> {
         .join("staging");
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let path = dir.join("threatdeck-sample.json");
-    std::fs::write(&path, EVENTS).map_err(|e| format!("{}: {e}", path.display()))?;
+    // Dated relative to now, so the sample is fresh (scores decay from these times) when it
+    // is loaded; loading it again later changes nothing already stored.
+    let t = crate::model::time::now();
+    let body = EVENTS
+        .replace("\"@T1@\"", &format!("\"{}\"", t - 86_400))
+        .replace("\"@T2@\"", &format!("\"{}\"", t - 7200));
+    std::fs::write(&path, body).map_err(|e| format!("{}: {e}", path.display()))?;
     let opts = ImportOptions {
         format: crate::ingest::Format::MispEvent,
         source: Some(SOURCE.to_string()),
@@ -43,6 +49,14 @@ mod tests {
         assert_eq!(super::load(&store).unwrap(), 17);
         let hit = store.lookup("203.0.113.45").unwrap().unwrap();
         assert_eq!(hit.events.len(), 2, "the shared C2 links both events");
+        let score = crate::correlate::annotate::value_score(
+            &store,
+            "203.0.113.45",
+            crate::model::time::now(),
+        )
+        .unwrap()
+        .unwrap();
+        assert!(score > 30.0, "fresh, not decayed: {score}");
         assert_eq!(
             super::load(&store).unwrap(),
             0,

@@ -47,7 +47,10 @@ impl Screen for Tty {
         // Terminals that know synchronized output paint the frame at once (no tearing over
         // SSH); the rest ignore the markers.
         execute!(self.term.backend_mut(), BeginSynchronizedUpdate)?;
-        let r = self.term.draw(|f| super::ui::draw(f, app, store)).map(|_| ());
+        let r = self
+            .term
+            .draw(|f| super::ui::draw(f, app, store))
+            .map(|_| ());
         execute!(self.term.backend_mut(), EndSynchronizedUpdate)?;
         r
     }

@@ -67,13 +67,15 @@ fn split(body: Rect, show_detail: bool) -> (Option<Rect>, Option<Rect>) {
         if !show_detail {
             return (Some(body), None);
         }
-        let [m, d] = Layout::horizontal([Constraint::Percentage(58), Constraint::Fill(1)]).areas(body);
+        let [m, d] =
+            Layout::horizontal([Constraint::Percentage(58), Constraint::Fill(1)]).areas(body);
         (Some(m), Some(d))
     } else if body.height >= STACKED {
         if !show_detail {
             return (Some(body), None);
         }
-        let [m, d] = Layout::vertical([Constraint::Percentage(60), Constraint::Fill(1)]).areas(body);
+        let [m, d] =
+            Layout::vertical([Constraint::Percentage(60), Constraint::Fill(1)]).areas(body);
         (Some(m), Some(d))
     } else if show_detail {
         (Some(body), None)
@@ -98,9 +100,16 @@ fn tabs(f: &mut Frame, area: Rect, app: &App, ui: &Ui) {
         right.push_str(&format!("syncing {running}  "));
     }
     if let Some(s) = &app.stats {
-        right.push_str(&format!("{} events · {} attributes ", s.events, s.attributes));
+        right.push_str(&format!(
+            "{} events · {} attributes ",
+            s.events, s.attributes
+        ));
     }
-    let [l, r] = Layout::horizontal([Constraint::Fill(1), Constraint::Length(right.chars().count() as u16)]).areas(area);
+    let [l, r] = Layout::horizontal([
+        Constraint::Fill(1),
+        Constraint::Length(right.chars().count() as u16),
+    ])
+    .areas(area);
     f.render_widget(Paragraph::new(Line::from(spans)), l);
     f.render_widget(Paragraph::new(right).style(ui.style("dim")), r);
 }
@@ -109,7 +118,11 @@ fn status_bar(f: &mut Frame, area: Rect, app: &App, ui: &Ui) {
     let line = if let Some(s) = &app.status {
         Line::from(Span::styled(
             super::text::fit(&s.text, area.width as usize, ui.glyphs),
-            if s.error { ui.style("error") } else { ui.style("status") },
+            if s.error {
+                ui.style("error")
+            } else {
+                ui.style("status")
+            },
         ))
     } else if !app.pending.is_empty() {
         Line::from(Span::styled(
@@ -125,8 +138,14 @@ fn status_bar(f: &mut Frame, area: Rect, app: &App, ui: &Ui) {
             (Command::Quit, "quit"),
         ];
         let first: &[(Command, &str)] = match app.context() {
-            "feeds" => &[(Command::SyncNow, "sync"), (Command::ToggleEnabled, "enable")],
-            "indicators" => &[(Command::Pivot, "pivot"), (Command::FalsePositive, "false positive")],
+            "feeds" => &[
+                (Command::SyncNow, "sync"),
+                (Command::ToggleEnabled, "enable"),
+            ],
+            "indicators" => &[
+                (Command::Pivot, "pivot"),
+                (Command::FalsePositive, "false positive"),
+            ],
             "graph" => &[(Command::Open, "pivot"), (Command::Back, "back")],
             "welcome" => &[(Command::LoadSample, "sample")],
             _ => &[],

@@ -58,7 +58,13 @@ impl DetailPane {
 
     pub fn render(&mut self, f: &mut Frame, area: Rect, ui: &Ui) {
         let (title, lines) = match &self.content {
-            Content::None => (" Detail ", vec![Line::from(Span::styled("nothing selected", ui.style("dim")))]),
+            Content::None => (
+                " Detail ",
+                vec![Line::from(Span::styled(
+                    "nothing selected",
+                    ui.style("dim"),
+                ))],
+            ),
             Content::Value(v) => (" Value ", value_lines(v, ui)),
             Content::Event(e) => (" Event ", event_lines(e, ui)),
             Content::Feed(d) => (" Feed ", feed_lines(d, ui)),
@@ -73,15 +79,21 @@ impl DetailPane {
 
 fn field<'a>(name: &str, value: String, ui: &Ui) -> Line<'a> {
     Line::from(vec![
-        Span::styled(format!("{name:<11}"), ui.style("dim")),
+        Span::styled(format!("{name:<12}"), ui.style("dim")),
         Span::raw(value),
     ])
 }
 
 fn value_lines<'a>(v: &ValueDetail, ui: &Ui) -> Vec<Line<'a>> {
-    let mut out = vec![Line::from(Span::styled(safe(&v.value).into_owned(), ui.style("value")))];
+    let mut out = vec![Line::from(Span::styled(
+        safe(&v.value).into_owned(),
+        ui.style("value"),
+    ))];
     let Some(h) = &v.hit else {
-        out.push(Line::from(Span::styled("not in the store", ui.style("dim"))));
+        out.push(Line::from(Span::styled(
+            "not in the store",
+            ui.style("dim"),
+        )));
         return out;
     };
     out.push(field("types", h.types.join(", "), ui));
@@ -95,14 +107,21 @@ fn value_lines<'a>(v: &ValueDetail, ui: &Ui) -> Vec<Line<'a>> {
         format!(
             "{} event(s) correlate{}",
             h.correlations,
-            if h.over_correlated { " (over-correlated: not linked pairwise)" } else { "" }
+            if h.over_correlated {
+                " (over-correlated: not linked pairwise)"
+            } else {
+                ""
+            }
         ),
         ui,
     ));
     if !v.warninglists.is_empty() {
         out.push(Line::from(vec![
-            Span::styled(format!("{:<11}", "warninglist"), ui.style("dim")),
-            Span::styled(safe(&v.warninglists.join(", ")).into_owned(), ui.style("warn")),
+            Span::styled(format!("{:<12}", "warninglist"), ui.style("dim")),
+            Span::styled(
+                safe(&v.warninglists.join(", ")).into_owned(),
+                ui.style("warn"),
+            ),
         ]));
     }
     out.push(Line::from(""));
@@ -116,7 +135,10 @@ fn value_lines<'a>(v: &ValueDetail, ui: &Ui) -> Vec<Line<'a>> {
             if s.listed { "" } else { "  (no longer listed)" }
         )));
     }
-    out.push(Line::from(Span::styled(format!("events ({})", h.events.len()), ui.style("title"))));
+    out.push(Line::from(Span::styled(
+        format!("events ({})", h.events.len()),
+        ui.style("title"),
+    )));
     for e in h.events.iter().take(50) {
         out.push(Line::from(format!("  {e}")));
     }
@@ -131,15 +153,33 @@ fn value_lines<'a>(v: &ValueDetail, ui: &Ui) -> Vec<Line<'a>> {
 
 fn event_lines<'a>(d: &EventDetail, ui: &Ui) -> Vec<Line<'a>> {
     let e = &d.summary.event;
-    let mut out = vec![Line::from(Span::styled(safe(&e.info).into_owned(), ui.style("event")))];
+    let mut out = vec![Line::from(Span::styled(
+        safe(&e.info).into_owned(),
+        ui.style("event"),
+    ))];
     out.push(field("uuid", e.uuid.to_string(), ui));
     out.push(field("date", safe(&e.date).into_owned(), ui));
-    out.push(field("org", e.orgc.as_ref().map_or(String::new(), |o| safe(&o.name).into_owned()), ui));
+    out.push(field(
+        "org",
+        e.orgc
+            .as_ref()
+            .map_or(String::new(), |o| safe(&o.name).into_owned()),
+        ui,
+    ));
     out.push(field("source", safe(&d.summary.source).into_owned(), ui));
     let tags: Vec<&str> = e.tags.iter().map(|t| t.name.as_str()).collect();
     out.push(field("tags", safe(&tags.join(", ")).into_owned(), ui));
-    out.push(field("threat", ["", "high", "medium", "low", "undefined"][usize::from(e.threat_level_id.min(4))].to_string(), ui));
-    out.push(field("analysis", ["initial", "ongoing", "completed"][usize::from(e.analysis.min(2))].to_string(), ui));
+    out.push(field(
+        "threat",
+        ["", "high", "medium", "low", "undefined"][usize::from(e.threat_level_id.min(4))]
+            .to_string(),
+        ui,
+    ));
+    out.push(field(
+        "analysis",
+        ["initial", "ongoing", "completed"][usize::from(e.analysis.min(2))].to_string(),
+        ui,
+    ));
     out.push(Line::from(Span::styled(
         format!("attributes ({})", d.summary.attribute_count),
         ui.style("title"),
@@ -151,14 +191,20 @@ fn event_lines<'a>(d: &EventDetail, ui: &Ui) -> Vec<Line<'a>> {
         ]));
     }
     if d.more > 0 {
-        out.push(Line::from(Span::styled(format!("  +{} more", d.more), ui.style("dim"))));
+        out.push(Line::from(Span::styled(
+            format!("  +{} more", d.more),
+            ui.style("dim"),
+        )));
     }
     out
 }
 
 fn feed_lines<'a>(d: &FeedDetail, ui: &Ui) -> Vec<Line<'a>> {
     let f = &d.feed;
-    let mut out = vec![Line::from(Span::styled(safe(&f.name).into_owned(), ui.style("title")))];
+    let mut out = vec![Line::from(Span::styled(
+        safe(&f.name).into_owned(),
+        ui.style("title"),
+    ))];
     out.push(field("location", safe(&f.location).into_owned(), ui));
     out.push(field("format", f.format.clone(), ui));
     out.push(field("enabled", f.enabled.to_string(), ui));
@@ -177,13 +223,32 @@ fn feed_lines<'a>(d: &FeedDetail, ui: &Ui) -> Vec<Line<'a>> {
     out.push(Line::from(Span::styled("runs", ui.style("title"))));
     for r in &d.runs {
         let what = if r.ok {
-            format!("{} records +{} -{}{}", r.records, r.added, r.removed, if r.not_modified { " (not modified)" } else { "" })
+            format!(
+                "{} records +{} -{}{}",
+                r.records,
+                r.added,
+                r.removed,
+                if r.not_modified {
+                    " (not modified)"
+                } else {
+                    ""
+                }
+            )
         } else {
             r.error.clone().unwrap_or_default()
         };
-        let style = if r.ok { ui.style("text") } else if r.cancelled { ui.style("dim") } else { ui.style("error") };
+        let style = if r.ok {
+            ui.style("text")
+        } else if r.cancelled {
+            ui.style("dim")
+        } else {
+            ui.style("error")
+        };
         out.push(Line::from(vec![
-            Span::styled(format!("  {}  ", format_rfc3339(r.started)), ui.style("dim")),
+            Span::styled(
+                format!("  {}  ", format_rfc3339(r.started)),
+                ui.style("dim"),
+            ),
             Span::styled(safe(&what).into_owned(), style),
         ]));
     }

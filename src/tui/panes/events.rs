@@ -48,7 +48,8 @@ impl EventsPane {
         let a = &self.all;
         match self.sort {
             Sort::Newest => shown.sort_by(|&x, &y| {
-                (&a[y].event.date, a[y].event.timestamp).cmp(&(&a[x].event.date, a[x].event.timestamp))
+                (&a[y].event.date, a[y].event.timestamp)
+                    .cmp(&(&a[x].event.date, a[x].event.timestamp))
             }),
             Sort::Largest => shown.sort_by_key(|&i| std::cmp::Reverse(a[i].attribute_count)),
             Sort::Title => shown.sort_by(|&x, &y| a[x].event.info.cmp(&a[y].event.info)),
@@ -87,7 +88,10 @@ impl EventsPane {
     }
 
     pub fn selected(&self) -> Option<&EventSummary> {
-        self.nav.get().and_then(|i| self.shown.get(i)).map(|&i| &self.all[i])
+        self.nav
+            .get()
+            .and_then(|i| self.shown.get(i))
+            .map(|&i| &self.all[i])
     }
 
     pub fn selected_uuid(&self) -> Option<Uuid> {
@@ -124,12 +128,19 @@ impl EventsPane {
                 ];
                 if wide {
                     cells.push(Span::raw(fit(org, 18, ui.glyphs)));
-                    cells.push(Span::styled(fit(&tags.join(" "), 40, ui.glyphs), ui.style("dim")));
+                    cells.push(Span::styled(
+                        fit(&tags.join(" "), 40, ui.glyphs),
+                        ui.style("dim"),
+                    ));
                 }
                 Row::new(cells)
             })
             .collect();
-        let mut widths = vec![Constraint::Length(10), Constraint::Length(6), Constraint::Fill(2)];
+        let mut widths = vec![
+            Constraint::Length(10),
+            Constraint::Length(6),
+            Constraint::Fill(2),
+        ];
         let mut header = vec!["date", "attrs", "info"];
         if wide {
             widths.extend([Constraint::Length(18), Constraint::Fill(1)]);
@@ -140,7 +151,8 @@ impl EventsPane {
             .row_highlight_style(ui.style("selection"))
             .block(block);
         let sel = self.nav.selected.saturating_sub(range.start);
-        let mut state = TableState::default().with_selected((!self.shown.is_empty()).then_some(sel));
+        let mut state =
+            TableState::default().with_selected((!self.shown.is_empty()).then_some(sel));
         f.render_stateful_widget(table, area, &mut state);
     }
 }

@@ -119,7 +119,13 @@ impl FeedsPane {
                 };
                 let next = r
                     .next_run
-                    .map(|n| if n <= t { "due".to_string() } else { age(n - t) })
+                    .map(|n| {
+                        if n <= t {
+                            "due".to_string()
+                        } else {
+                            age(n - t)
+                        }
+                    })
                     .unwrap_or_else(|| "-".into());
                 let mut cells = vec![
                     Span::raw(fit(&r.feed.name, 22, ui.glyphs)),
@@ -173,7 +179,11 @@ fn gauge(p: &Progress, ui: &Ui) -> String {
                 mib(t)
             )
         }
-        _ => format!("[{}] {:.1} MiB", "syncing".to_string() + &" ".repeat(W - 7), mib(p.bytes)),
+        _ => format!(
+            "[{}] {:.1} MiB",
+            "syncing".to_string() + &" ".repeat(W - 7),
+            mib(p.bytes)
+        ),
     };
     if p.records > 0 {
         format!("{bar} {} rec", p.records)

@@ -112,8 +112,10 @@ impl GraphPane {
         .areas(inner);
         let Some(current) = self.current() else {
             f.render_widget(
-                Paragraph::new("Pick a value (Indicators, or / to search) and pivot to see what it links to.")
-                    .style(ui.style("dim")),
+                Paragraph::new(
+                    "Pick a value (Indicators, or / to search) and pivot to see what it links to.",
+                )
+                .style(ui.style("dim")),
                 inner,
             );
             return;
@@ -124,7 +126,11 @@ impl GraphPane {
         let mut shown = trail.join(ui.glyphs.arrow);
         if shown.chars().count() > w {
             let skip = shown.chars().count() - w + ui.glyphs.ellipsis.chars().count();
-            shown = format!("{}{}", ui.glyphs.ellipsis, shown.chars().skip(skip).collect::<String>());
+            shown = format!(
+                "{}{}",
+                ui.glyphs.ellipsis,
+                shown.chars().skip(skip).collect::<String>()
+            );
         }
         f.render_widget(Paragraph::new(shown).style(ui.style("dim")), crumb);
         let Some(g) = &self.graph else {
@@ -132,7 +138,10 @@ impl GraphPane {
             return;
         };
         let root = g.nodes.iter().find(|n| n.id == g.root);
-        let mut title = vec![Span::styled(fit(&current, 60, ui.glyphs), ui.style("value").patch(ui.style("title")))];
+        let mut title = vec![Span::styled(
+            fit(&current, 60, ui.glyphs),
+            ui.style("value").patch(ui.style("title")),
+        )];
         if let Some(r) = root {
             if let Some(t) = &r.type_ {
                 title.push(Span::styled(format!("  {t}"), ui.style("dim")));
@@ -152,13 +161,23 @@ impl GraphPane {
         }
         f.render_widget(Paragraph::new(Line::from(title)), head);
         if self.rows.is_empty() {
-            f.render_widget(Paragraph::new("no links: nothing else holds this value").style(ui.style("dim")), body);
+            f.render_widget(
+                Paragraph::new("no links: nothing else holds this value").style(ui.style("dim")),
+                body,
+            );
             return;
         }
         // Scroll so the selected node's row is on screen, with its group header when it fits.
         let h = body.height as usize;
-        let sel_row = self.nav.get().and_then(|i| self.nodes.get(i)).copied().unwrap_or(0);
-        let start = sel_row.saturating_sub(h.saturating_sub(1)).min(self.rows.len().saturating_sub(1));
+        let sel_row = self
+            .nav
+            .get()
+            .and_then(|i| self.nodes.get(i))
+            .copied()
+            .unwrap_or(0);
+        let start = sel_row
+            .saturating_sub(h.saturating_sub(1))
+            .min(self.rows.len().saturating_sub(1));
         let items: Vec<ListItem> = self.rows[start..]
             .iter()
             .take(h)
@@ -178,7 +197,11 @@ fn row_line<'a>(r: &GRow, g: &Graph, ui: &Ui, width: usize) -> Line<'a> {
         GRow::Header(h) => Line::from(Span::styled(h.clone(), ui.style("title"))),
         GRow::Node { node, last } => {
             let n = &g.nodes[*node];
-            let branch = if *last { ui.glyphs.last_branch } else { ui.glyphs.branch };
+            let branch = if *last {
+                ui.glyphs.last_branch
+            } else {
+                ui.glyphs.branch
+            };
             let style = ui.style(match n.kind {
                 "event" => "event",
                 "source" => "source",
@@ -186,7 +209,10 @@ fn row_line<'a>(r: &GRow, g: &Graph, ui: &Ui, width: usize) -> Line<'a> {
             });
             let mut spans = vec![
                 Span::styled(format!("  {branch}"), ui.style("dim")),
-                Span::styled(fit(&n.label, width.saturating_sub(30).max(10), ui.glyphs), style),
+                Span::styled(
+                    fit(&n.label, width.saturating_sub(30).max(10), ui.glyphs),
+                    style,
+                ),
             ];
             if let Some(t) = &n.type_ {
                 spans.push(Span::styled(format!("  {t}"), ui.style("dim")));
@@ -198,22 +224,39 @@ fn row_line<'a>(r: &GRow, g: &Graph, ui: &Ui, width: usize) -> Line<'a> {
                 spans.push(Span::styled(" WL", ui.style("warn")));
             }
             if n.left_out > 0 {
-                spans.push(Span::styled(format!("  +{} more", n.left_out), ui.style("dim")));
+                spans.push(Span::styled(
+                    format!("  +{} more", n.left_out),
+                    ui.style("dim"),
+                ));
             }
             Line::from(spans)
         }
         GRow::More { count, last } => {
-            let branch = if *last { ui.glyphs.last_branch } else { ui.glyphs.branch };
-            Line::from(Span::styled(format!("  {branch}+{count} more (hub: not expanded)"), ui.style("dim")))
+            let branch = if *last {
+                ui.glyphs.last_branch
+            } else {
+                ui.glyphs.branch
+            };
+            Line::from(Span::styled(
+                format!("  {branch}+{count} more (hub: not expanded)"),
+                ui.style("dim"),
+            ))
         }
     }
 }
 
 /// Neighbours grouped by how they link to the centre (exact, composite, cidr, url-host,
-/// parent-domain, source) and what they are; values reached through an event come last.
+/// parent-domain, source) and what they are; what shares an event with it comes last.
 fn group(g: &Graph) -> Vec<GRow> {
     use std::collections::BTreeMap;
-    let order = ["exact", "composite", "cidr", "url-host", "parent-domain", "source"];
+    let order = [
+        "exact",
+        "composite",
+        "cidr",
+        "url-host",
+        "parent-domain",
+        "source",
+    ];
     let mut groups: BTreeMap<(usize, &str, &str), Vec<usize>> = BTreeMap::new();
     for (i, n) in g.nodes.iter().enumerate() {
         if n.id == g.root {
@@ -224,22 +267,38 @@ fn group(g: &Graph) -> Vec<GRow> {
             .iter()
             .find(|e| (e.from == g.root && e.to == n.id) || (e.to == g.root && e.from == n.id));
         let (rank, link) = match direct {
-            Some(e) => (order.iter().position(|k| *k == e.kind).unwrap_or(order.len()), e.kind),
-            None => (order.len() + 1, "via an event"),
+            Some(e) => (
+                order
+                    .iter()
+                    .position(|k| *k == e.kind)
+                    .unwrap_or(order.len()),
+                e.kind,
+            ),
+            None => (order.len() + 1, "same event"),
         };
         groups.entry((rank, link, n.kind)).or_default().push(i);
     }
-    let root_left = g.nodes.iter().find(|n| n.id == g.root).map_or(0, |n| n.left_out);
+    let root_left = g
+        .nodes
+        .iter()
+        .find(|n| n.id == g.root)
+        .map_or(0, |n| n.left_out);
     let mut rows = Vec::new();
     for ((_, link, kind), members) in groups {
         rows.push(GRow::Header(format!("{link} · {kind} ({})", members.len())));
         let n = members.len();
         for (j, node) in members.into_iter().enumerate() {
-            rows.push(GRow::Node { node, last: j + 1 == n });
+            rows.push(GRow::Node {
+                node,
+                last: j + 1 == n,
+            });
         }
     }
     if root_left > 0 {
-        rows.push(GRow::More { count: root_left, last: true });
+        rows.push(GRow::More {
+            count: root_left,
+            last: true,
+        });
     }
     rows
 }

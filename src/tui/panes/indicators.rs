@@ -52,7 +52,9 @@ impl IndicatorsPane {
         match self.sort {
             Sort::Stored => self.rows.sort_unstable(),
             Sort::Value => self.rows.sort_by(|&a, &b| e[a].text.cmp(&e[b].text)),
-            Sort::Type => self.rows.sort_by(|&a, &b| (e[a].type_, &e[a].text).cmp(&(e[b].type_, &e[b].text))),
+            Sort::Type => self
+                .rows
+                .sort_by(|&a, &b| (e[a].type_, &e[a].text).cmp(&(e[b].type_, &e[b].text))),
         }
     }
 
@@ -94,7 +96,10 @@ impl IndicatorsPane {
             Sort::Value => "by value",
             Sort::Type => "by type",
         };
-        let block = ui.block(Line::from(format!(" Indicators ({}, {sort}) ", self.rows.len())));
+        let block = ui.block(Line::from(format!(
+            " Indicators ({}, {sort}) ",
+            self.rows.len()
+        )));
         let range = self.nav.window(super::inner_height(area).saturating_sub(1));
         let wide = area.width >= 110;
         let mut rows = Vec::with_capacity(range.len());
@@ -107,7 +112,9 @@ impl IndicatorsPane {
             let hit = facts.and_then(Option::as_ref);
             let dash = || "-".to_string();
             let sources = hit.map_or_else(dash, |h| h.sources.len().to_string());
-            let score = hit.and_then(|h| h.score).map_or_else(dash, |s| format!("{s:.0}"));
+            let score = hit
+                .and_then(|h| h.score)
+                .map_or_else(dash, |s| format!("{s:.0}"));
             let links = hit.map_or_else(dash, |h| h.correlations.to_string());
             let wl = hit.is_some_and(|h| !h.warninglists.is_empty());
             let mut cells = vec![

@@ -49,7 +49,11 @@ impl Ui<'_> {
         let b = Block::bordered()
             .title(title)
             .title_style(self.style("title"))
-            .border_style(self.style(if self.focused { "border_focus" } else { "border" }));
+            .border_style(self.style(if self.focused {
+                "border_focus"
+            } else {
+                "border"
+            }));
         if self.glyphs.ascii {
             b.border_set(ASCII_BORDER)
         } else {
@@ -58,7 +62,13 @@ impl Ui<'_> {
     }
 
     /// `text` with the chars at `positions` in the match style.
-    pub fn highlighted<'b>(&self, text: &str, positions: &[usize], width: usize, base: Style) -> Line<'b> {
+    pub fn highlighted<'b>(
+        &self,
+        text: &str,
+        positions: &[usize],
+        width: usize,
+        base: Style,
+    ) -> Line<'b> {
         let shown = super::text::fit(text, width, self.glyphs);
         // Escaping may have moved characters: highlight only when the text was shown as is.
         if shown != text {
@@ -71,13 +81,19 @@ impl Ui<'_> {
         for (i, c) in text.chars().enumerate() {
             let hit = positions.binary_search(&i).is_ok();
             if hit != run_hit && !run.is_empty() {
-                spans.push(Span::styled(std::mem::take(&mut run), if run_hit { base.patch(m) } else { base }));
+                spans.push(Span::styled(
+                    std::mem::take(&mut run),
+                    if run_hit { base.patch(m) } else { base },
+                ));
             }
             run_hit = hit;
             run.push(c);
         }
         if !run.is_empty() {
-            spans.push(Span::styled(run, if run_hit { base.patch(m) } else { base }));
+            spans.push(Span::styled(
+                run,
+                if run_hit { base.patch(m) } else { base },
+            ));
         }
         Line::from(spans)
     }

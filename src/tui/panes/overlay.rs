@@ -128,7 +128,8 @@ impl Overlay {
                 s.requery(requests);
             }
             Overlay::Palette(p) => {
-                p.input.extend(text.chars().filter(|c| !c.is_control()).take(MAX_QUERY));
+                p.input
+                    .extend(text.chars().filter(|c| !c.is_control()).take(MAX_QUERY));
             }
             Overlay::Help(_) => {}
         }
@@ -200,7 +201,7 @@ impl Overlay {
                     .skip(hp.scroll.min(rows.len().saturating_sub(1)))
                     .map(|(k, d)| {
                         Line::from(vec![
-                            Span::styled(format!("{k:>14}  "), ui.style("key")),
+                            Span::styled(format!("{k:>20}  "), ui.style("key")),
                             Span::raw(d.clone()),
                         ])
                     })
@@ -213,7 +214,8 @@ impl Overlay {
                 let block = ui.block(" Command ");
                 let inner = block.inner(popup);
                 f.render_widget(block, popup);
-                let [input, list] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+                let [input, list] =
+                    Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
                 f.render_widget(Paragraph::new(format!(": {}", p.input)), input);
                 let range = p.nav.window(list.height as usize);
                 let items: Vec<ListItem> = found[range.clone()]
@@ -226,8 +228,13 @@ impl Overlay {
                         ]))
                     })
                     .collect();
-                let mut st = ListState::default().with_selected(p.nav.get().map(|s| s - range.start));
-                f.render_stateful_widget(List::new(items).highlight_style(ui.style("selection")), list, &mut st);
+                let mut st =
+                    ListState::default().with_selected(p.nav.get().map(|s| s - range.start));
+                f.render_stateful_widget(
+                    List::new(items).highlight_style(ui.style("selection")),
+                    list,
+                    &mut st,
+                );
             }
         }
     }
@@ -280,21 +287,34 @@ impl SearchOverlay {
         } else if self.shown != self.generation {
             "searching…".to_string()
         } else {
-            format!("{} of {} in {} ms", self.hits.len(), self.total, self.millis)
+            format!(
+                "{} of {} in {} ms",
+                self.hits.len(),
+                self.total,
+                self.millis
+            )
         };
         let block = ui.block(Line::from(format!(" Search {status} ")));
         let inner = block.inner(area);
         f.render_widget(block, area);
-        let [input, list] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+        let [input, list] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
         f.render_widget(
             Paragraph::new(Line::from(vec![
                 Span::styled("/ ", ui.style("key")),
-                Span::raw(fit(&self.input, input.width.saturating_sub(3) as usize, ui.glyphs)),
+                Span::raw(fit(
+                    &self.input,
+                    input.width.saturating_sub(3) as usize,
+                    ui.glyphs,
+                )),
             ])),
             input,
         );
         let Some(idx) = ui.index else {
-            f.render_widget(Paragraph::new("loading the values…").style(ui.style("dim")), list);
+            f.render_widget(
+                Paragraph::new("loading the values…").style(ui.style("dim")),
+                list,
+            );
             return;
         };
         let range = self.nav.window(list.height as usize);
@@ -309,11 +329,21 @@ impl SearchOverlay {
                     EntryKind::Tag => ("tag", ui.style("source")),
                 };
                 let mut line = ui.highlighted(&e.text, &h.positions, width, style);
-                line.spans.insert(0, Span::styled(format!("{:<14} ", fit(kind, 14, ui.glyphs)), ui.style("dim")));
+                line.spans.insert(
+                    0,
+                    Span::styled(
+                        format!("{:<14} ", fit(kind, 14, ui.glyphs)),
+                        ui.style("dim"),
+                    ),
+                );
                 Some(ListItem::new(line))
             })
             .collect();
         let mut st = ListState::default().with_selected(self.nav.get().map(|s| s - range.start));
-        f.render_stateful_widget(List::new(items).highlight_style(ui.style("selection")), list, &mut st);
+        f.render_stateful_widget(
+            List::new(items).highlight_style(ui.style("selection")),
+            list,
+            &mut st,
+        );
     }
 }
