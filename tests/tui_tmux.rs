@@ -15,7 +15,10 @@ struct Tmux {
 
 impl Tmux {
     fn available() -> bool {
-        Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success())
+        Command::new("tmux")
+            .arg("-V")
+            .output()
+            .is_ok_and(|o| o.status.success())
     }
 
     /// Start `threatdeck` on `td`'s store in a detached `w`x`h` session.
@@ -28,12 +31,23 @@ impl Tmux {
             data = td.data().display(),
         );
         let ok = Command::new("tmux")
-            .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d", "-s", "t"])
+            .args([
+                "-L",
+                &socket,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-s",
+                "t",
+            ])
             .args(["-x", &w.to_string(), "-y", &h.to_string(), &cmd])
             .status()
             .expect("tmux");
         assert!(ok.success());
-        let _ = Command::new("tmux").args(["-L", &socket, "set", "-s", "escape-time", "0"]).status();
+        let _ = Command::new("tmux")
+            .args(["-L", &socket, "set", "-s", "escape-time", "0"])
+            .status();
         Tmux { socket }
     }
 
@@ -74,7 +88,9 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = Command::new("tmux").args(["-L", &self.socket, "kill-server"]).status();
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
     }
 }
 
@@ -87,11 +103,19 @@ fn search_a_value_pivot_and_quit_with_the_terminal_restored() {
     let td = Td::new();
     let a = td.file(
         "a.json",
-        misp_event("11111111-1111-4111-8111-111111111111", 1_764_000_000, &[("ip-dst", "198.51.100.77"), ("domain", "c2.example")]),
+        misp_event(
+            "11111111-1111-4111-8111-111111111111",
+            1_764_000_000,
+            &[("ip-dst", "198.51.100.77"), ("domain", "c2.example")],
+        ),
     );
     let b = td.file(
         "b.json",
-        misp_event("22222222-2222-4222-8222-222222222222", 1_764_000_000, &[("ip-dst", "198.51.100.77"), ("domain", "drop.example")]),
+        misp_event(
+            "22222222-2222-4222-8222-222222222222",
+            1_764_000_000,
+            &[("ip-dst", "198.51.100.77"), ("domain", "drop.example")],
+        ),
     );
     let out = td.run(["import".as_ref(), a.as_os_str(), b.as_os_str()]);
     assert!(out.status.success());
@@ -132,10 +156,23 @@ fn first_run_at_80x24_loads_the_sample_and_survives_a_resize() {
     t.keys(&["Escape"]);
     std::thread::sleep(Duration::from_millis(200));
     let _ = Command::new("tmux")
-        .args(["-L", &t.socket, "resize-window", "-t", "t", "-x", "160", "-y", "48"])
+        .args([
+            "-L",
+            &t.socket,
+            "resize-window",
+            "-t",
+            "t",
+            "-x",
+            "160",
+            "-y",
+            "48",
+        ])
         .status();
     let s = t.wait_for("Value");
-    assert!(s.contains("Indicators (15"), "the view and its detail side by side:\n{s}");
+    assert!(
+        s.contains("Indicators (15"),
+        "the view and its detail side by side:\n{s}"
+    );
     t.keys(&["q"]);
     let s = t.wait_for("EXITED 0");
     assert!(!s.contains("Indicators"), "{s}");

@@ -24,12 +24,12 @@ pub trait Screen {
 
 impl<B: ratatui::backend::Backend> Screen for ratatui::Terminal<B>
 where
-    B::Error: Into<io::Error>,
+    B::Error: std::error::Error + Send + Sync + 'static,
 {
     fn frame(&mut self, app: &mut App, store: &str) -> io::Result<()> {
         self.draw(|f| super::ui::draw(f, app, store))
             .map(|_| ())
-            .map_err(Into::into)
+            .map_err(io::Error::other)
     }
 }
 
