@@ -259,6 +259,34 @@ impl Keymap {
     }
 }
 
+/// The default keys as a Markdown table per context, for the README (a test keeps the
+/// README's copy equal to this).
+pub fn markdown() -> Result<String, KeymapError> {
+    let km = Keymap::load(None)?;
+    let mut out = String::new();
+    for ctx in CONTEXTS {
+        let Some(bs) = km.sections.get(*ctx) else {
+            continue;
+        };
+        if bs.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("\n**{ctx}**\n\n| keys | command | what it does |\n|---|---|---|\n"));
+        let mut rows: Vec<(Command, Vec<String>, String)> = Vec::new();
+        for b in bs {
+            let k = format!("`{}`", show_keys(&b.keys));
+            match rows.iter_mut().find(|(c, _, _)| *c == b.command) {
+                Some((_, ks, _)) => ks.push(k),
+                None => rows.push((b.command, vec![k], b.desc.clone())),
+            }
+        }
+        for (c, ks, d) in rows {
+            out.push_str(&format!("| {} | {} | {d} |\n", ks.join(" "), command::info(c).name));
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -300,6 +328,19 @@ mod tests {
         ] {
             assert!(km.key_for(ctx, c).is_some(), "{ctx} {c:?}");
         }
+    }
+
+    #[test]
+    fn the_readme_lists_the_default_keys() {
+        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+        let start = readme.find("<!-- keys:start -->").expect("README keys block") + "<!-- keys:start -->".len();
+        let end = readme.find("<!-- keys:end -->").expect("README keys block end");
+        let want = markdown().unwrap();
+        assert_eq!(
+            readme[start..end].trim(),
+            want.trim(),
+            "README's key table is out of date; replace it with:\n{want}"
+        );
     }
 
     #[test]
