@@ -72,6 +72,8 @@ pub struct App {
     pub requests: Vec<Request>,
     /// The body's height at the last draw (page moves).
     pub page: usize,
+    /// Where named views are kept (`views.toml` in the config directory).
+    pub views_path: Option<std::path::PathBuf>,
 }
 
 impl App {
@@ -100,6 +102,7 @@ impl App {
                 Request::Index,
             ],
             page: 10,
+            views_path: None,
         }
     }
 
@@ -136,6 +139,7 @@ impl App {
                 super::panes::overlay::Outcome::Close => {}
                 super::panes::overlay::Outcome::Run(cmd) => self.run(cmd),
                 super::panes::overlay::Outcome::Open(kind, i) => self.open_entry(kind, i),
+                super::panes::overlay::Outcome::Filter(q) => self.apply_filter(&q),
             }
             return;
         }
@@ -233,9 +237,65 @@ impl App {
                 Tab::Indicators => self.indicators.next_sort(),
                 _ => {}
             },
+            Command::Filter => {
+                let current = self
+                    .indicators
+                    .filter
+                    .as_ref()
+                    .map(|f| f.query.clone())
+                    .unwrap_or_default();
+                self.overlay = Some(Overlay::query(&current));
+            }
             Command::Noop => {}
         }
         self.follow_selection();
+    }
+
+    /// A query line from the filter overlay: `=name QUERY` saves it as a view, `@name` loads
+    /// one, anything else filters the indicators.
+    pub fn apply_filter(&mut self, line: &str) {
+        let line = line.trim();
+        let query = if let Some(rest) = line.strip_prefix('=') {
+            let (name, q) = rest.split_once(' ').unwrap_or((rest, ""));
+            let Some(path) = self.views_path.clone() else {
+                return self.error("no config directory to save views in");
+            };
+            if let Err(e) = super::views::save(&path, name, q.trim()) {
+                return self.error(e);
+            }
+            self.info(format!("view {} saved", super::text::safe(name)));
+            q.trim().to_string()
+        } else if let Some(name) = line.strip_prefix('@') {
+            let found = self
+                .views_path
+                .as_deref()
+                .map(super::views::load)
+                .transpose()
+                .map(|v| v.and_then(|mut m| m.remove(name.trim())));
+            match found {
+                Ok(Some(q)) => q,
+                Ok(None) => {
+                    return self.error(format!("no view named {}", super::text::safe(name)));
+                }
+                Err(e) => return self.error(e),
+            }
+        } else {
+            line.to_string()
+        };
+        if let Err(e) = super::query::Query::parse(&query) {
+            return self.error(e);
+        }
+        self.tab = Tab::Indicators;
+        if let Some(r) = self.indicators.start_filter(&query) {
+            self.requests.push(r);
+        }
+    }
+
+    fn error(&mut self, text: impl Into<String>) {
+        self.status = Some(Status {
+            text: text.into(),
+            error: true,
+        });
     }
 
     fn show(&mut self, tab: Tab) {
@@ -352,6 +412,9 @@ impl App {
         if let Some(v) = self.graph.current() {
             self.requests.push(Request::Pivot(v));
         }
+        if let Some(r) = self.indicators.refilter() {
+            self.requests.push(r);
+        }
         self.detail.invalidate();
         self.follow_selection();
     }
@@ -379,6 +442,12 @@ impl App {
                 }
             }
             Msg::Rows(rows) => self.indicators.set_facts(rows),
+            Msg::Filtered(f) => {
+                let n = f.values.len();
+                let ms = f.millis;
+                self.indicators.set_filtered(*f);
+                self.info(format!("{n} value(s) match ({ms} ms)"));
+            }
             Msg::ValueDetail(d) => self.detail.set_value(*d),
             Msg::EventDetail(d) => self.detail.set_event(*d),
             Msg::FeedDetail(d) => self.detail.set_feed(*d),

@@ -46,6 +46,7 @@ pub enum Command {
     LoadSample,
     AddCatalog,
     SortNext,
+    Filter,
     /// Unbinds a default key in a user keymap.
     Noop,
 }
@@ -101,6 +102,7 @@ pub const REGISTRY: &[Info] = &[
     Info { command: Command::LoadSample, name: "load-sample", desc: "Load the built-in sample dataset (marked as sample)", contexts: &["welcome", "global"] },
     Info { command: Command::AddCatalog, name: "add-catalog", desc: "Add the catalog of public feeds, disabled", contexts: &["welcome", "feeds", "global"] },
     Info { command: Command::SortNext, name: "sort", desc: "Sort by the next column", contexts: &["events", "indicators"] },
+    Info { command: Command::Filter, name: "filter", desc: "Filter indicators: type:, tag:, source:, score:>N, since:7d, cidr:, -warninglist; =name saves, @name loads", contexts: &["indicators", "global"] },
     Info { command: Command::Noop, name: "noop", desc: "Unbind the key", contexts: ANY },
 ];
 

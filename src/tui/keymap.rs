@@ -271,7 +271,9 @@ pub fn markdown() -> Result<String, KeymapError> {
         if bs.is_empty() {
             continue;
         }
-        out.push_str(&format!("\n**{ctx}**\n\n| keys | command | what it does |\n|---|---|---|\n"));
+        out.push_str(&format!(
+            "\n**{ctx}**\n\n| keys | command | what it does |\n|---|---|---|\n"
+        ));
         let mut rows: Vec<(Command, Vec<String>, String)> = Vec::new();
         for b in bs {
             let k = format!("`{}`", show_keys(&b.keys));
@@ -281,7 +283,11 @@ pub fn markdown() -> Result<String, KeymapError> {
             }
         }
         for (c, ks, d) in rows {
-            out.push_str(&format!("| {} | {} | {d} |\n", ks.join(" "), command::info(c).name));
+            out.push_str(&format!(
+                "| {} | {} | {d} |\n",
+                ks.join(" "),
+                command::info(c).name
+            ));
         }
     }
     Ok(out)
@@ -332,9 +338,15 @@ mod tests {
 
     #[test]
     fn the_readme_lists_the_default_keys() {
-        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-        let start = readme.find("<!-- keys:start -->").expect("README keys block") + "<!-- keys:start -->".len();
-        let end = readme.find("<!-- keys:end -->").expect("README keys block end");
+        let readme =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+        let start = readme
+            .find("<!-- keys:start -->")
+            .expect("README keys block")
+            + "<!-- keys:start -->".len();
+        let end = readme
+            .find("<!-- keys:end -->")
+            .expect("README keys block end");
         let want = markdown().unwrap();
         assert_eq!(
             readme[start..end].trim(),

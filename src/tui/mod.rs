@@ -8,10 +8,12 @@ pub mod keymap;
 pub mod keys;
 pub mod msg;
 pub mod panes;
+pub mod query;
 pub mod sample;
 pub mod text;
 pub mod theme;
 pub mod ui;
+pub mod views;
 pub mod worker;
 
 pub mod run;
@@ -102,6 +104,7 @@ pub fn open(
             }
         });
         let mut app = app::App::new(keymap, theme, glyphs);
+        app.views_path = cfg.as_ref().map(|d| d.join("views.toml"));
         let input = ratatui::crossterm::event::EventStream::new();
         let result = {
             let mut tty = term::Tty::enter()?;

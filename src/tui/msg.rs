@@ -25,6 +25,11 @@ pub enum Request {
         query: String,
         generation: u64,
     },
+    /// Values matching a query line, over the whole store.
+    Filter {
+        query: String,
+        generation: u64,
+    },
     /// Row facts (sources, score, links) of values on screen, from the index only.
     Rows(Vec<String>),
     ValueDetail(String),
@@ -85,6 +90,7 @@ pub enum Msg {
         millis: u128,
     },
     Rows(Vec<(String, Option<SearchHit>)>),
+    Filtered(Box<Filtered>),
     ValueDetail(Box<ValueDetail>),
     EventDetail(Box<EventDetail>),
     FeedDetail(Box<FeedDetail>),
@@ -94,4 +100,15 @@ pub enum Msg {
     Changed,
     Info(String),
     Error(String),
+}
+
+/// The values a query line matched: (value, type), in store order.
+#[derive(Debug, Clone)]
+pub struct Filtered {
+    pub generation: u64,
+    pub query: String,
+    pub values: Vec<(String, String)>,
+    /// Score and warninglist terms were judged on the first this-many candidates only.
+    pub capped: Option<usize>,
+    pub millis: u128,
 }

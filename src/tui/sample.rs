@@ -10,6 +10,15 @@ const EVENTS: &str = include_str!("../../samples/sample-events.json");
 
 /// Import the sample into `store`; returns the attributes written.
 pub fn load(store: &Store) -> Result<u64, String> {
+    // Loaded already: loading again must not re-date (and so replace) what is there.
+    let first = uuid::Uuid::from_u128(0x5a3e6c1e_0000_4000_8000_5a3e5a3e0001);
+    if store
+        .event_timestamp(first)
+        .map_err(|e| e.to_string())?
+        .is_some()
+    {
+        return Ok(0);
+    }
     let dir = store
         .path()
         .parent()

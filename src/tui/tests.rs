@@ -275,3 +275,57 @@ fn the_help_overlay_lists_every_key_of_the_view() {
     h.keys("<Esc>:sync-all<Enter>");
     assert!(h.app.overlay.is_none());
 }
+
+#[test]
+fn the_query_line_filters_saves_and_loads_views() {
+    let mut h = Harness::new();
+    let cfg = tempfile::tempdir().unwrap();
+    h.app.views_path = Some(cfg.path().join("views.toml"));
+    h.keys("l3f");
+    h.keys("type:ip-dst cidr:192.0.2.0/24<Enter>");
+    let f = h.app.indicators.filter.as_ref().expect("filtered");
+    let values: Vec<&str> = f.values.iter().map(|(v, _)| v.as_str()).collect();
+    assert_eq!(values, ["192.0.2.0/28", "192.0.2.9"]);
+    snapshot("indicators-filtered-80x24", &h.screen(80, 24));
+    // Negation and scores: addresses off the shared C2, scored above 50.
+    h.keys("f<Backspace>");
+    h.app.overlay = None;
+    h.app
+        .apply_filter("=fresh-ips type:ip-dst -203.0.113.45 score:>50");
+    h.pump();
+    let got: Vec<String> = h
+        .app
+        .indicators
+        .filter
+        .as_ref()
+        .unwrap()
+        .values
+        .iter()
+        .map(|(v, _)| v.clone())
+        .collect();
+    assert!(
+        got.contains(&"203.0.113.46".to_string()) && !got.contains(&"203.0.113.45".to_string()),
+        "{got:?}"
+    );
+    assert!(
+        !got.iter().any(|v| v == "198.51.100.23"),
+        "scored 45, under 50: {got:?}"
+    );
+    // Cleared, then loaded back by name.
+    h.app.apply_filter("");
+    h.pump();
+    assert!(h.app.indicators.filter.is_none());
+    h.app.apply_filter("@fresh-ips");
+    h.pump();
+    assert_eq!(
+        h.app.indicators.filter.as_ref().unwrap().values.len(),
+        got.len()
+    );
+    // A bad term is refused, naming it, and the filter stays as it was.
+    h.app.apply_filter("score:>lots");
+    assert!(h.app.status.as_ref().unwrap().text.contains("score:>lots"));
+    assert_eq!(
+        h.app.indicators.filter.as_ref().unwrap().values.len(),
+        got.len()
+    );
+}

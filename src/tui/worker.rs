@@ -18,6 +18,8 @@ use super::msg::*;
 /// Values longer than this are not search targets (they stay visible in event details).
 const MAX_ENTRY: usize = 1024;
 const DETAIL_ATTRS: usize = 200;
+/// Values whose score or warninglists a filter computes at most (each is a store lookup).
+const LATE_CAP: usize = 50_000;
 
 pub struct Worker {
     pub store: Arc<Store>,
@@ -134,6 +136,54 @@ impl Worker {
                     total,
                     millis: t.elapsed().as_millis(),
                 }]
+            }
+            Request::Filter { query, generation } => {
+                let t = std::time::Instant::now();
+                let q = super::query::Query::parse(&query)?;
+                let now = now();
+                let mut seen = std::collections::HashSet::new();
+                let mut values: Vec<(String, String)> = Vec::new();
+                s.scan_holders(|h| {
+                    let f = super::query::Facts {
+                        value: h.value,
+                        type_: h.type_,
+                        tags: h.tags,
+                        source: h.source,
+                        to_ids: h.to_ids,
+                        seen: h.seen,
+                    };
+                    if q.matches(&f, now) && seen.insert(crate::model::hash::value_hash(h.value)) {
+                        values.push((h.value.to_string(), h.type_.to_string()));
+                    }
+                })
+                .map_err(e)?;
+                let mut capped = None;
+                if q.needs_score() || q.needs_warninglists() {
+                    if values.len() > LATE_CAP {
+                        capped = Some(LATE_CAP);
+                        values.truncate(LATE_CAP);
+                    }
+                    let mut kept = Vec::with_capacity(values.len());
+                    for (v, t) in values {
+                        let score = if q.needs_score() {
+                            crate::correlate::annotate::value_score(s, &v, now).map_err(e)?
+                        } else {
+                            None
+                        };
+                        let wl = q.needs_warninglists() && !self.lists.matches(&t, &v).is_empty();
+                        if q.matches_late(score, wl) {
+                            kept.push((v, t));
+                        }
+                    }
+                    values = kept;
+                }
+                vec![Msg::Filtered(Box::new(Filtered {
+                    generation,
+                    query,
+                    values,
+                    capped,
+                    millis: t.elapsed().as_millis(),
+                }))]
             }
             Request::Rows(values) => {
                 let t = now();

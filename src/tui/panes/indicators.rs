@@ -14,6 +14,7 @@ use super::list::Nav;
 use crate::model::time::format_date;
 use crate::store::SearchHit;
 use crate::tui::fuzzy::Index;
+use crate::tui::msg::{Filtered, Request};
 use crate::tui::text::fit;
 
 /// Facts kept for at most this many values (rows scrolled past are looked up again).
@@ -37,6 +38,11 @@ pub struct IndicatorsPane {
     facts: HashMap<String, Option<SearchHit>>,
     /// Values on screen whose facts are not known yet: the run loop asks for them.
     pub wanted: Vec<String>,
+    /// The query line in force, and what it matched.
+    pub filter: Option<Filtered>,
+    /// A query line being run: (query, generation).
+    pub filtering: Option<(String, u64)>,
+    generation: u64,
 }
 
 impl IndicatorsPane {
@@ -68,6 +74,47 @@ impl IndicatorsPane {
         self.rows.clear();
     }
 
+    /// Run `query` (an empty one clears the filter).
+    pub fn start_filter(&mut self, query: &str) -> Option<Request> {
+        let query = query.trim().to_string();
+        if query.is_empty() {
+            self.filter = None;
+            self.filtering = None;
+            self.nav = Nav::default();
+            self.rows.clear();
+            return None;
+        }
+        self.generation += 1;
+        self.filtering = Some((query.clone(), self.generation));
+        Some(Request::Filter {
+            query,
+            generation: self.generation,
+        })
+    }
+
+    pub fn set_filtered(&mut self, f: Filtered) {
+        if self
+            .filtering
+            .as_ref()
+            .is_none_or(|(_, g)| *g != f.generation)
+        {
+            return; // an older query's answer
+        }
+        self.filtering = None;
+        self.nav = Nav::default();
+        self.nav.set_len(f.values.len());
+        self.filter = Some(f);
+    }
+
+    /// A filter is re-run when the store changes (new data may match).
+    pub fn refilter(&mut self) -> Option<Request> {
+        let q = self.filter.as_ref()?.query.clone();
+        let keep = self.nav.selected;
+        let r = self.start_filter(&q);
+        self.nav.selected = keep;
+        r
+    }
+
     pub fn set_facts(&mut self, rows: Vec<(String, Option<SearchHit>)>) {
         if self.facts.len() > CACHE {
             self.facts.clear();
@@ -76,38 +123,74 @@ impl IndicatorsPane {
     }
 
     pub fn selected_value(&self, idx: Option<&Index>) -> Option<String> {
+        if let Some(f) = &self.filter {
+            return f.values.get(self.nav.get()?).map(|(v, _)| v.clone());
+        }
         let i = *self.rows.get(self.nav.get()?)?;
         idx?.entries.get(i).map(|e| e.text.to_string())
     }
 
     pub fn render(&mut self, f: &mut Frame, area: Rect, ui: &Ui) {
-        let Some(idx) = ui.index else {
-            let p = ratatui::widgets::Paragraph::new("loading the values…")
-                .style(ui.style("dim"))
-                .block(ui.block(" Indicators "));
-            f.render_widget(p, area);
-            return;
+        let height = super::inner_height(area).saturating_sub(1);
+        let busy = self
+            .filtering
+            .as_ref()
+            .map(|(q, _)| format!(", running {}…", fit(q, 40, ui.glyphs)))
+            .unwrap_or_default();
+        // The window of (value, type) rows on screen, and the title.
+        let (title, window) = if let Some(flt) = &self.filter {
+            let capped = flt
+                .capped
+                .map(|c| format!(", score judged on the first {c}"))
+                .unwrap_or_default();
+            self.nav.set_len(flt.values.len());
+            let range = self.nav.window(height);
+            (
+                format!(
+                    " Indicators matching {} ({}{capped}{busy}) ",
+                    fit(&flt.query, 50, ui.glyphs),
+                    flt.values.len()
+                ),
+                flt.values[range].to_vec(),
+            )
+        } else {
+            let Some(idx) = ui.index else {
+                let p = ratatui::widgets::Paragraph::new("loading the values…")
+                    .style(ui.style("dim"))
+                    .block(ui.block(" Indicators "));
+                f.render_widget(p, area);
+                return;
+            };
+            if self.rows.is_empty() && idx.values().next().is_some() {
+                self.set_index(idx);
+            }
+            let sort = match self.sort {
+                Sort::Stored => "as stored",
+                Sort::Value => "by value",
+                Sort::Type => "by type",
+            };
+            self.nav.set_len(self.rows.len());
+            let range = self.nav.window(height);
+            (
+                format!(" Indicators ({}, {sort}{busy}) ", self.rows.len()),
+                self.rows[range]
+                    .iter()
+                    .map(|&i| {
+                        (
+                            idx.entries[i].text.to_string(),
+                            idx.entries[i].type_.to_string(),
+                        )
+                    })
+                    .collect(),
+            )
         };
-        if self.rows.is_empty() && idx.values().next().is_some() {
-            self.set_index(idx);
-        }
-        let sort = match self.sort {
-            Sort::Stored => "as stored",
-            Sort::Value => "by value",
-            Sort::Type => "by type",
-        };
-        let block = ui.block(Line::from(format!(
-            " Indicators ({}, {sort}) ",
-            self.rows.len()
-        )));
-        let range = self.nav.window(super::inner_height(area).saturating_sub(1));
+        let block = ui.block(Line::from(title));
         let wide = area.width >= 110;
-        let mut rows = Vec::with_capacity(range.len());
-        for &i in &self.rows[range.clone()] {
-            let e = &idx.entries[i];
-            let facts = self.facts.get(&*e.text);
-            if facts.is_none() && !self.wanted.iter().any(|w| **w == *e.text) {
-                self.wanted.push(e.text.to_string());
+        let mut rows = Vec::with_capacity(window.len());
+        for (value, type_) in &window {
+            let facts = self.facts.get(value);
+            if facts.is_none() && !self.wanted.contains(value) {
+                self.wanted.push(value.clone());
             }
             let hit = facts.and_then(Option::as_ref);
             let dash = || "-".to_string();
@@ -118,8 +201,8 @@ impl IndicatorsPane {
             let links = hit.map_or_else(dash, |h| h.correlations.to_string());
             let wl = hit.is_some_and(|h| !h.warninglists.is_empty());
             let mut cells = vec![
-                Span::styled(e.type_, ui.style("dim")),
-                Span::styled(fit(&e.text, 300, ui.glyphs), ui.style("value")),
+                Span::styled(type_.clone(), ui.style("dim")),
+                Span::styled(fit(value, 300, ui.glyphs), ui.style("value")),
                 Span::raw(sources),
                 Span::raw(score),
                 Span::raw(links),
@@ -154,8 +237,8 @@ impl IndicatorsPane {
             .header(Row::new(header).style(ui.style("dim")))
             .row_highlight_style(ui.style("selection"))
             .block(block);
-        let sel = self.nav.selected.saturating_sub(range.start);
-        let mut state = TableState::default().with_selected((!self.rows.is_empty()).then_some(sel));
+        let sel = self.nav.selected.saturating_sub(self.nav.offset);
+        let mut state = TableState::default().with_selected((!window.is_empty()).then_some(sel));
         f.render_stateful_widget(table, area, &mut state);
     }
 }

@@ -22,6 +22,8 @@ pub enum Outcome {
     Run(Command),
     /// Open search hit: the entry's kind and index.
     Open(EntryKind, usize),
+    /// Apply a query line.
+    Filter(String),
 }
 
 pub struct SearchOverlay {
@@ -45,10 +47,15 @@ pub struct PaletteOverlay {
     nav: Nav,
 }
 
+pub struct QueryOverlay {
+    pub input: String,
+}
+
 pub enum Overlay {
     Search(SearchOverlay),
     Help(HelpOverlay),
     Palette(PaletteOverlay),
+    Query(QueryOverlay),
 }
 
 /// Line editing shared by the text overlays; returns whether the text changed.
@@ -70,6 +77,20 @@ fn edit(input: &mut String, key: &KeyEvent) -> bool {
         }
         KeyCode::Backspace => input.pop().is_some(),
         _ => false,
+    }
+}
+
+/// Longest query line.
+const QUERY_LINE: usize = 400;
+
+/// `edit` without the search's length cap.
+fn edit_long(input: &mut String, key: &KeyEvent) {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Char(c) if !ctrl && !c.is_control() => input.push(c),
+        _ => {
+            edit(input, key);
+        }
     }
 }
 
@@ -98,6 +119,12 @@ impl Overlay {
             total: 0,
             millis: 0,
             nav: Nav::default(),
+        })
+    }
+
+    pub fn query(current: &str) -> Overlay {
+        Overlay::Query(QueryOverlay {
+            input: current.to_string(),
         })
     }
 
@@ -130,6 +157,11 @@ impl Overlay {
             Overlay::Palette(p) => {
                 p.input
                     .extend(text.chars().filter(|c| !c.is_control()).take(MAX_QUERY));
+            }
+            Overlay::Query(q) => {
+                let line = text.lines().next().unwrap_or("");
+                q.input
+                    .extend(line.chars().filter(|c| !c.is_control()).take(QUERY_LINE));
             }
             Overlay::Help(_) => {}
         }
@@ -164,6 +196,15 @@ impl Overlay {
                     KeyCode::Char('j') | KeyCode::Down => h.scroll += 1,
                     KeyCode::Char('k') | KeyCode::Up => h.scroll = h.scroll.saturating_sub(1),
                     _ => {}
+                }
+                Outcome::Stay
+            }
+            Overlay::Query(q) => {
+                if key.code == KeyCode::Enter {
+                    return Outcome::Filter(q.input.clone());
+                }
+                if q.input.chars().count() < QUERY_LINE || key.code == KeyCode::Backspace {
+                    edit_long(&mut q.input, &key);
                 }
                 Outcome::Stay
             }
@@ -208,6 +249,32 @@ impl Overlay {
                     .collect();
                 let title = format!(" Keys: {} (Esc closes, j/k scroll) ", hp.context);
                 f.render_widget(Paragraph::new(lines).block(ui.block(title)), popup);
+            }
+            Overlay::Query(q) => {
+                let area = Rect {
+                    height: 5.min(popup.height),
+                    ..popup
+                };
+                f.render_widget(Clear, area);
+                let lines = vec![
+                    Line::from(vec![
+                        Span::styled("filter ", ui.style("key")),
+                        Span::raw(fit(
+                            &q.input,
+                            area.width.saturating_sub(10) as usize,
+                            ui.glyphs,
+                        )),
+                    ]),
+                    Line::from(Span::styled(
+                        "type:ip-dst tag:tlp:clear source:NAME score:>50 since:7d cidr:10.0.0.0/8 -warninglist ids WORD",
+                        ui.style("dim"),
+                    )),
+                    Line::from(Span::styled(
+                        "Enter applies (empty clears) · =name QUERY saves a view · @name loads one · Esc",
+                        ui.style("dim"),
+                    )),
+                ];
+                f.render_widget(Paragraph::new(lines).block(ui.block(" Filter ")), area);
             }
             Overlay::Palette(p) => {
                 let found = palette_matches(&p.input);
