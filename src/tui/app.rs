@@ -140,6 +140,7 @@ impl App {
                 super::panes::overlay::Outcome::Run(cmd) => self.run(cmd),
                 super::panes::overlay::Outcome::Open(kind, i) => self.open_entry(kind, i),
                 super::panes::overlay::Outcome::Filter(q) => self.apply_filter(&q),
+                super::panes::overlay::Outcome::Pivot(v) => self.pivot(v),
             }
             return;
         }
@@ -159,7 +160,11 @@ impl App {
         }
     }
 
+    /// A bracketed paste: into the overlay taking text, else into a new paste box.
     pub fn on_paste(&mut self, text: &str) {
+        if self.overlay.is_none() {
+            self.overlay = Some(Overlay::Paste(Box::default()));
+        }
         if let Some(o) = self.overlay.as_mut() {
             o.on_paste(text, &mut self.requests);
         }
@@ -245,6 +250,9 @@ impl App {
                     .map(|f| f.query.clone())
                     .unwrap_or_default();
                 self.overlay = Some(Overlay::query(&current));
+            }
+            Command::PasteBox => {
+                self.overlay = Some(Overlay::Paste(Box::default()));
             }
             Command::Noop => {}
         }
@@ -442,6 +450,11 @@ impl App {
                 }
             }
             Msg::Rows(rows) => self.indicators.set_facts(rows),
+            Msg::Extracted(x) => {
+                if let Some(Overlay::Paste(p)) = self.overlay.as_mut() {
+                    p.results(x);
+                }
+            }
             Msg::Filtered(f) => {
                 let n = f.values.len();
                 let ms = f.millis;

@@ -47,6 +47,7 @@ pub enum Command {
     AddCatalog,
     SortNext,
     Filter,
+    PasteBox,
     /// Unbinds a default key in a user keymap.
     Noop,
 }
@@ -103,6 +104,7 @@ pub const REGISTRY: &[Info] = &[
     Info { command: Command::AddCatalog, name: "add-catalog", desc: "Add the catalog of public feeds, disabled", contexts: &["welcome", "feeds", "global"] },
     Info { command: Command::SortNext, name: "sort", desc: "Sort by the next column", contexts: &["events", "indicators"] },
     Info { command: Command::Filter, name: "filter", desc: "Filter indicators: type:, tag:, source:, score:>N, since:7d, cidr:, -warninglist; =name saves, @name loads", contexts: &["indicators", "global"] },
+    Info { command: Command::PasteBox, name: "paste", desc: "Paste text from a ticket or report: its indicators, refanged, known or new", contexts: ANY },
     Info { command: Command::Noop, name: "noop", desc: "Unbind the key", contexts: ANY },
 ];
 

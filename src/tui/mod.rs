@@ -10,6 +10,7 @@ pub mod msg;
 pub mod panes;
 pub mod query;
 pub mod sample;
+pub mod save;
 pub mod text;
 pub mod theme;
 pub mod ui;

@@ -46,6 +46,16 @@ pub enum Request {
     },
     LoadSample,
     AddCatalog,
+    /// The indicators in pasted text, each known to the store or new.
+    Extract {
+        text: String,
+        generation: u64,
+    },
+    /// Store the indicators of pasted text as a new event.
+    SaveEvent {
+        info: String,
+        text: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -91,6 +101,7 @@ pub enum Msg {
     },
     Rows(Vec<(String, Option<SearchHit>)>),
     Filtered(Box<Filtered>),
+    Extracted(Extracted),
     ValueDetail(Box<ValueDetail>),
     EventDetail(Box<EventDetail>),
     FeedDetail(Box<FeedDetail>),
@@ -111,4 +122,11 @@ pub struct Filtered {
     /// Score and warninglist terms were judged on the first this-many candidates only.
     pub capped: Option<usize>,
     pub millis: u128,
+}
+
+/// The indicators found in pasted text: (type, value, known to the store).
+#[derive(Debug, Clone, Default)]
+pub struct Extracted {
+    pub generation: u64,
+    pub rows: Vec<(String, String, bool)>,
 }

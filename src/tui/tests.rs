@@ -329,3 +329,51 @@ fn the_query_line_filters_saves_and_loads_views() {
         got.len()
     );
 }
+
+#[test]
+fn the_paste_box_extracts_marks_known_pivots_and_saves() {
+    let mut h = Harness::new();
+    h.keys("l");
+    // A bracketed paste with no overlay open opens the paste box.
+    h.app.on_paste(
+        "From the ticket:\r\nC2 at 203.0.113[.]45 and hxxp://new-host[.]example/x\r\nevil\u{1b}[2J",
+    );
+    h.pump();
+    let Some(super::panes::overlay::Overlay::Paste(p)) = h.app.overlay.as_ref() else {
+        panic!("the paste box is open");
+    };
+    let rows = p.rows.rows.clone();
+    assert!(
+        rows.contains(&("ip-dst".into(), "203.0.113.45".into(), true)),
+        "{rows:?}"
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r.1 == "http://new-host.example/x" && !r.2),
+        "{rows:?}"
+    );
+    let s = h.screen(80, 24);
+    assert!(!s.contains('\u{1b}'), "{s}");
+    snapshot("paste-80x24", &s);
+    // To the list, save as an event, then pivot to the known address.
+    h.keys("<Tab>s");
+    assert!(
+        h.app
+            .status
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("saved as a new event"),
+        "{}",
+        h.app.status.as_ref().unwrap().text
+    );
+    assert_eq!(h.app.stats.as_ref().unwrap().events, 3);
+    let i = rows.iter().position(|r| r.1 == "203.0.113.45").unwrap();
+    h.keys(&"j".repeat(i));
+    h.keys("<Enter>");
+    assert!(h.app.overlay.is_none());
+    assert_eq!(h.app.graph.current().as_deref(), Some("203.0.113.45"));
+    // Three events hold it now: the sample's two and the saved one.
+    let hit = h.store.lookup("203.0.113.45").unwrap().unwrap();
+    assert_eq!(hit.events.len(), 3);
+}

@@ -339,6 +339,24 @@ impl Worker {
                     Msg::Changed,
                 ]
             }
+            Request::Extract { text, generation } => {
+                let mut rows = Vec::new();
+                for (t, v) in super::save::extract(&text) {
+                    let known = s.lookup_indexed(&v).map_err(e)?.is_some();
+                    rows.push((t, v, known));
+                }
+                vec![Msg::Extracted(Extracted { generation, rows })]
+            }
+            Request::SaveEvent { info, text } => {
+                let n = super::save::save(s, &info, &text)?;
+                vec![
+                    Msg::Info(format!(
+                        "saved as a new event with {n} attribute(s), source {}",
+                        super::save::SOURCE
+                    )),
+                    Msg::Changed,
+                ]
+            }
             Request::AddCatalog => {
                 let mut added = 0;
                 for f in crate::sync::builtin::feeds(now()) {

@@ -8,6 +8,7 @@ pub mod graph;
 pub mod indicators;
 pub mod list;
 pub mod overlay;
+pub mod paste;
 pub mod welcome;
 
 use ratatui::layout::Rect;

@@ -24,6 +24,8 @@ pub enum Outcome {
     Open(EntryKind, usize),
     /// Apply a query line.
     Filter(String),
+    /// Pivot to a value (the overlay stays open underneath? no: it closes).
+    Pivot(String),
 }
 
 pub struct SearchOverlay {
@@ -56,6 +58,7 @@ pub enum Overlay {
     Help(HelpOverlay),
     Palette(PaletteOverlay),
     Query(QueryOverlay),
+    Paste(Box<super::paste::PasteBox>),
 }
 
 /// Line editing shared by the text overlays; returns whether the text changed.
@@ -163,15 +166,25 @@ impl Overlay {
                 q.input
                     .extend(line.chars().filter(|c| !c.is_control()).take(QUERY_LINE));
             }
+            Overlay::Paste(p) => p.paste(text, requests),
             Overlay::Help(_) => {}
         }
     }
 
     pub fn on_key(&mut self, key: KeyEvent, app: &mut App) -> Outcome {
+        if let Overlay::Paste(p) = self {
+            return match p.on_key(key, &mut app.requests) {
+                super::paste::PasteOutcome::Stay => Outcome::Stay,
+                super::paste::PasteOutcome::Close => Outcome::Close,
+                super::paste::PasteOutcome::Pivot(v) => Outcome::Pivot(v),
+            };
+        }
         if key.code == KeyCode::Esc {
             return Outcome::Close;
         }
         match self {
+            // Handled above.
+            Overlay::Paste(_) => Outcome::Stay,
             Overlay::Search(s) => {
                 if moves(&mut s.nav, &key) {
                     return Outcome::Stay;
@@ -234,6 +247,13 @@ impl Overlay {
         let popup = area.centered(Constraint::Length(w), Constraint::Length(h));
         f.render_widget(Clear, popup);
         match self {
+            Overlay::Paste(p) => {
+                let big = area.centered(
+                    Constraint::Length(area.width.saturating_sub(2)),
+                    Constraint::Length(area.height.saturating_sub(2)),
+                );
+                p.render(f, big, ui);
+            }
             Overlay::Search(s) => s.render(f, popup, ui),
             Overlay::Help(hp) => {
                 let rows = app.help_rows(hp.context);
