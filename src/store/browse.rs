@@ -147,6 +147,33 @@ impl Store {
         Ok(())
     }
 
+    /// How many other events share a correlating value with `event` (values over the
+    /// correlation limit are not links, as in MISP). None for a list source's event, whose
+    /// values are not related to each other. Looks at the first `cap` values.
+    pub fn event_links(&self, event: Uuid, cap: usize) -> Result<Option<u64>> {
+        let Some((values, _)) = self.event_values(event, cap)? else {
+            return Ok(None);
+        };
+        let limit = self.correlation_limit()?;
+        let mut linked: HashSet<Uuid> = HashSet::new();
+        let mut done: HashSet<&str> = HashSet::new();
+        for h in &values {
+            if !done.insert(h.value.as_str()) {
+                continue;
+            }
+            let n = self.value_event_count(&h.value)?;
+            if n < 2 || n > limit {
+                continue;
+            }
+            for other in self.value_holders(&h.value)? {
+                if other.event != event {
+                    linked.insert(other.event);
+                }
+            }
+        }
+        Ok(Some(linked.len() as u64))
+    }
+
     /// What the store knows of `value`, from the correlation index only (no scan): None when
     /// no correlating attribute holds it. Cheap enough for every row on screen.
     pub fn lookup_indexed(&self, value: &str) -> Result<Option<SearchHit>> {

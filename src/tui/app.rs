@@ -450,6 +450,7 @@ impl App {
                 }
             }
             Msg::Rows(rows) => self.indicators.set_facts(rows),
+            Msg::EventLinks(l) => self.events.set_links(l),
             Msg::Extracted(x) => {
                 if let Some(Overlay::Paste(p)) = self.overlay.as_mut() {
                     p.results(x);

@@ -25,6 +25,8 @@ pub enum Request {
         query: String,
         generation: u64,
     },
+    /// How many events each of these shares a value with.
+    EventLinks(Vec<Uuid>),
     /// Values matching a query line, over the whole store.
     Filter {
         query: String,
@@ -102,6 +104,7 @@ pub enum Msg {
     Rows(Vec<(String, Option<SearchHit>)>),
     Filtered(Box<Filtered>),
     Extracted(Extracted),
+    EventLinks(Vec<(Uuid, Option<u64>)>),
     ValueDetail(Box<ValueDetail>),
     EventDetail(Box<EventDetail>),
     FeedDetail(Box<FeedDetail>),

@@ -39,6 +39,10 @@ pub fn dispatch(app: &mut App, worker: &Arc<Worker>) {
     if !wanted.is_empty() {
         worker.submit(Request::Rows(wanted));
     }
+    let events = std::mem::take(&mut app.events.wanted);
+    if !events.is_empty() {
+        worker.submit(Request::EventLinks(events));
+    }
     for r in app.take_requests() {
         worker.submit(r);
     }

@@ -67,6 +67,10 @@ impl Harness {
             if !wanted.is_empty() {
                 reqs.push(Request::Rows(wanted));
             }
+            let events = std::mem::take(&mut self.app.events.wanted);
+            if !events.is_empty() {
+                reqs.push(Request::EventLinks(events));
+            }
             if reqs.is_empty() {
                 return;
             }

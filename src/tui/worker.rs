@@ -339,6 +339,13 @@ impl Worker {
                     Msg::Changed,
                 ]
             }
+            Request::EventLinks(uuids) => {
+                let mut out = Vec::with_capacity(uuids.len());
+                for u in uuids {
+                    out.push((u, s.event_links(u, 2000).map_err(e)?));
+                }
+                vec![Msg::EventLinks(out)]
+            }
             Request::Extract { text, generation } => {
                 let mut rows = Vec::new();
                 for (t, v) in super::save::extract(&text) {

@@ -28,10 +28,20 @@ pub struct EventsPane {
     pub nav: Nav,
     pub sort: Sort,
     pub tag: Option<String>,
+    /// Events each shares a value with (None: a list), for the rows seen so far.
+    links: std::collections::HashMap<Uuid, Option<u64>>,
+    /// Events on screen whose links are not known yet: the run loop asks for them.
+    pub wanted: Vec<Uuid>,
 }
 
 impl EventsPane {
+    pub fn set_links(&mut self, links: Vec<(Uuid, Option<u64>)>) {
+        self.links.extend(links);
+    }
+
     pub fn set_rows(&mut self, rows: Vec<EventSummary>) {
+        // New data may add links: count them again as they come on screen.
+        self.links.clear();
         let keep = self.selected_uuid();
         self.all = rows;
         self.reorder(keep);
@@ -119,11 +129,22 @@ impl EventsPane {
             .iter()
             .map(|&i| {
                 let e = &self.all[i];
+                let links = match self.links.get(&e.event.uuid) {
+                    Some(Some(n)) => n.to_string(),
+                    Some(None) => "list".to_string(),
+                    None => {
+                        if !self.wanted.contains(&e.event.uuid) {
+                            self.wanted.push(e.event.uuid);
+                        }
+                        "…".to_string()
+                    }
+                };
                 let org = e.event.orgc.as_ref().map(|o| o.name.as_str()).unwrap_or("");
                 let tags: Vec<&str> = e.event.tags.iter().map(|t| t.name.as_str()).collect();
                 let mut cells = vec![
                     Span::raw(fit(&e.event.date, 10, ui.glyphs)),
                     Span::raw(e.attribute_count.to_string()),
+                    Span::raw(links),
                     Span::styled(fit(&e.event.info, 200, ui.glyphs), ui.style("event")),
                 ];
                 if wide {
@@ -139,9 +160,10 @@ impl EventsPane {
         let mut widths = vec![
             Constraint::Length(10),
             Constraint::Length(6),
+            Constraint::Length(5),
             Constraint::Fill(2),
         ];
-        let mut header = vec!["date", "attrs", "info"];
+        let mut header = vec!["date", "attrs", "links", "info"];
         if wide {
             widths.extend([Constraint::Length(18), Constraint::Fill(1)]);
             header.extend(["org", "tags"]);
