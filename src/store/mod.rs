@@ -7,6 +7,7 @@
 mod audit;
 pub mod browse;
 mod correlation;
+pub mod edit;
 mod facts;
 pub mod feeds;
 pub mod index;
@@ -65,6 +66,9 @@ pub enum StoreError {
     Db(#[from] redb::Error),
     #[error("{0}")]
     NotFound(String),
+    /// A change the store refuses (an empty title, say).
+    #[error("{0}")]
+    Invalid(String),
     #[error("store data is damaged: {0}")]
     Corrupt(String),
 }

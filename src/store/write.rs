@@ -197,7 +197,7 @@ impl Writer {
         Ok(())
     }
 
-    fn event_rec(&self, id: u64) -> Result<EventRec> {
+    pub(super) fn event_rec(&self, id: u64) -> Result<EventRec> {
         let events = self.txn.open_table(EVENTS)?;
         let rec = events
             .get(id)?
@@ -205,7 +205,7 @@ impl Writer {
         decode("event", rec.value())
     }
 
-    fn save_event(&mut self, id: u64, rec: &EventRec) -> Result<()> {
+    pub(super) fn save_event(&mut self, id: u64, rec: &EventRec) -> Result<()> {
         self.txn
             .open_table(EVENTS)?
             .insert(id, encode(rec)?.as_slice())?;

@@ -251,6 +251,22 @@ impl App {
                     .unwrap_or_default();
                 self.overlay = Some(Overlay::query(&current));
             }
+            Command::EditInfo | Command::EditTags => {
+                if let Some(e) = self.events.selected() {
+                    let (field, current) = if cmd == Command::EditInfo {
+                        (super::panes::edit::Field::Info, e.event.info.clone())
+                    } else {
+                        let tags: Vec<&str> =
+                            e.event.tags.iter().map(|t| t.name.as_str()).collect();
+                        (super::panes::edit::Field::Tags, tags.join(", "))
+                    };
+                    self.overlay = Some(Overlay::Edit(Box::new(super::panes::edit::EditBox::new(
+                        e.event.uuid,
+                        field,
+                        &current,
+                    ))));
+                }
+            }
             Command::PasteBox => {
                 self.overlay = Some(Overlay::Paste(Box::default()));
             }

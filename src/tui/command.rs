@@ -48,6 +48,8 @@ pub enum Command {
     SortNext,
     Filter,
     PasteBox,
+    EditInfo,
+    EditTags,
     /// Unbinds a default key in a user keymap.
     Noop,
 }
@@ -105,6 +107,8 @@ pub const REGISTRY: &[Info] = &[
     Info { command: Command::SortNext, name: "sort", desc: "Sort by the next column", contexts: &["events", "indicators"] },
     Info { command: Command::Filter, name: "filter", desc: "Filter indicators: type:, tag:, source:, score:>N, since:7d, cidr:, -warninglist; =name saves, @name loads", contexts: &["indicators", "global"] },
     Info { command: Command::PasteBox, name: "paste", desc: "Paste text from a ticket or report: its indicators, refanged, known or new", contexts: ANY },
+    Info { command: Command::EditInfo, name: "edit-info", desc: "Edit the selected event's title", contexts: &["events"] },
+    Info { command: Command::EditTags, name: "edit-tags", desc: "Edit the selected event's tags", contexts: &["events"] },
     Info { command: Command::Noop, name: "noop", desc: "Unbind the key", contexts: ANY },
 ];
 

@@ -25,6 +25,10 @@ pub enum Request {
         query: String,
         generation: u64,
     },
+    EditEvent {
+        event: Uuid,
+        edit: crate::store::edit::EventEdit,
+    },
     /// How many events each of these shares a value with.
     EventLinks(Vec<Uuid>),
     /// Values matching a query line, over the whole store.

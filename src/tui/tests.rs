@@ -381,3 +381,49 @@ fn the_paste_box_extracts_marks_known_pivots_and_saves() {
     let hit = h.store.lookup("203.0.113.45").unwrap().unwrap();
     assert_eq!(hit.events.len(), 3);
 }
+
+#[test]
+fn event_titles_and_tags_are_edited_through_the_store() {
+    let mut h = Harness::new();
+    h.keys("l2");
+    let before = h.app.events.selected().unwrap().event.clone();
+    // Replace the title: clear the line (C-u is the text area's "delete to start") and type.
+    h.keys("i");
+    h.app
+        .on_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+    h.keys("C2 servers, reviewed<Enter>");
+    assert!(h.app.overlay.is_none());
+    let after = h
+        .store
+        .events()
+        .unwrap()
+        .into_iter()
+        .find(|e| e.event.uuid == before.uuid)
+        .unwrap();
+    assert_eq!(after.event.info, "C2 servers, reviewed");
+    assert!(after.event.timestamp >= before.timestamp);
+    h.keys("t");
+    h.app
+        .on_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+    h.keys("tlp:amber, reviewed<Enter>");
+    let after = h
+        .store
+        .events()
+        .unwrap()
+        .into_iter()
+        .find(|e| e.event.uuid == before.uuid)
+        .unwrap();
+    let tags: Vec<&str> = after.event.tags.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(tags, ["tlp:amber", "reviewed"]);
+    // Esc leaves it alone.
+    h.keys("iabc<Esc>");
+    let again = h
+        .store
+        .events()
+        .unwrap()
+        .into_iter()
+        .find(|e| e.event.uuid == before.uuid)
+        .unwrap();
+    assert_eq!(again.event.info, "C2 servers, reviewed");
+    assert!(h.screen(80, 24).contains("C2 servers, reviewed"));
+}

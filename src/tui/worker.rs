@@ -339,6 +339,10 @@ impl Worker {
                     Msg::Changed,
                 ]
             }
+            Request::EditEvent { event, edit } => {
+                s.edit_event(event, &edit).map_err(e)?;
+                vec![Msg::Info("event saved".into()), Msg::Changed]
+            }
             Request::EventLinks(uuids) => {
                 let mut out = Vec::with_capacity(uuids.len());
                 for u in uuids {

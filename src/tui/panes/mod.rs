@@ -2,6 +2,7 @@
 //! they draw.
 
 pub mod detail;
+pub mod edit;
 pub mod events;
 pub mod feeds;
 pub mod graph;

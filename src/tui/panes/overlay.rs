@@ -59,6 +59,7 @@ pub enum Overlay {
     Palette(PaletteOverlay),
     Query(QueryOverlay),
     Paste(Box<super::paste::PasteBox>),
+    Edit(Box<super::edit::EditBox>),
 }
 
 /// Line editing shared by the text overlays; returns whether the text changed.
@@ -167,6 +168,7 @@ impl Overlay {
                     .extend(line.chars().filter(|c| !c.is_control()).take(QUERY_LINE));
             }
             Overlay::Paste(p) => p.paste(text, requests),
+            Overlay::Edit(e) => e.on_paste(text),
             Overlay::Help(_) => {}
         }
     }
@@ -179,12 +181,22 @@ impl Overlay {
                 super::paste::PasteOutcome::Pivot(v) => Outcome::Pivot(v),
             };
         }
+        if let Overlay::Edit(e) = self {
+            return match e.on_key(key) {
+                super::edit::EditOutcome::Stay => Outcome::Stay,
+                super::edit::EditOutcome::Close => Outcome::Close,
+                super::edit::EditOutcome::Save(r) => {
+                    app.requests.push(r);
+                    Outcome::Close
+                }
+            };
+        }
         if key.code == KeyCode::Esc {
             return Outcome::Close;
         }
         match self {
             // Handled above.
-            Overlay::Paste(_) => Outcome::Stay,
+            Overlay::Paste(_) | Overlay::Edit(_) => Outcome::Stay,
             Overlay::Search(s) => {
                 if moves(&mut s.nav, &key) {
                     return Outcome::Stay;
@@ -247,6 +259,7 @@ impl Overlay {
         let popup = area.centered(Constraint::Length(w), Constraint::Length(h));
         f.render_widget(Clear, popup);
         match self {
+            Overlay::Edit(e) => e.render(f, area, ui),
             Overlay::Paste(p) => {
                 let big = area.centered(
                     Constraint::Length(area.width.saturating_sub(2)),
