@@ -427,3 +427,19 @@ fn event_titles_and_tags_are_edited_through_the_store() {
     assert_eq!(again.event.info, "C2 servers, reviewed");
     assert!(h.screen(80, 24).contains("C2 servers, reviewed"));
 }
+
+#[test]
+fn ascii_only_outside_utf8_locales() {
+    let mut h = Harness::new();
+    h.app.glyphs = Glyphs::ASCII;
+    h.keys("l");
+    for key in ["1", "2", "3", "4", "/", "<Esc>", "?"] {
+        h.keys(key);
+        if key == "3" {
+            h.keys("p");
+        }
+        let s = h.screen(80, 24);
+        assert!(s.is_ascii(), "{key}:\n{s}");
+        assert!(s.contains('+') && s.contains('|'), "ASCII borders: {s}");
+    }
+}

@@ -59,6 +59,33 @@ pub fn draw(f: &mut Frame, app: &mut App, store: &str) {
         o.render(f, area, &ui, app);
         app.overlay = Some(o);
     }
+    if glyphs.ascii {
+        ascii_fold(f.buffer_mut());
+    }
+}
+
+/// Outside UTF-8 locales every cell must be ASCII: the chrome's marks get ASCII stand-ins,
+/// anything else (a feed's non-ASCII text) shows as `?` rather than as mojibake.
+fn ascii_fold(buf: &mut ratatui::buffer::Buffer) {
+    for cell in buf.content.iter_mut() {
+        let sym = cell.symbol();
+        if sym.is_ascii() {
+            continue;
+        }
+        let plain = match sym {
+            "·" => "-",
+            "…" => ".",
+            "›" => ">",
+            "─" | "━" => "-",
+            "│" | "┃" => "|",
+            "┌" | "┐" | "└" | "┘" | "├" | "┤" | "┬" | "┴" | "┼" => "+",
+            "█" => "#",
+            "░" => "-",
+            "▶" => ">",
+            _ => "?",
+        };
+        cell.set_symbol(plain);
+    }
 }
 
 /// Where the view and the detail go. On a small terminal the detail key swaps them.
