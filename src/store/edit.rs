@@ -56,9 +56,14 @@ impl Store {
                 }
             }
             changed.insert("tags".into(), names.clone().into());
+            // A tag kept keeps its local flag (local tags are never exported).
+            let local = |n: &str| ev.tags.iter().any(|t| t.name == n && t.local);
             ev.tags = names
                 .into_iter()
-                .map(|name| TagRec { name, local: false })
+                .map(|name| TagRec {
+                    local: local(&name),
+                    name,
+                })
                 .collect();
         }
         ev.timestamp = now;

@@ -223,6 +223,34 @@ impl Store {
         Ok(out)
     }
 
+    /// One event's summary, by uuid.
+    pub fn event_summary(&self, uuid: Uuid) -> Result<Option<EventSummary>> {
+        let txn = self.read()?;
+        let Some(id) = txn
+            .open_table(EVENT_UUIDS)?
+            .get(uuid.as_u128())?
+            .map(|v| v.value())
+        else {
+            return Ok(None);
+        };
+        let events = txn.open_table(EVENTS)?;
+        let Some(v) = events.get(id)? else {
+            return Ok(None);
+        };
+        let rec: EventRec = decode("event", v.value())?;
+        let source = self
+            .sources_by_id(&txn)?
+            .get(&rec.source_id)
+            .map(|s| s.name.clone())
+            .unwrap_or_default();
+        Ok(Some(EventSummary {
+            event: rec.to_event(),
+            source,
+            attribute_count: rec.attribute_count,
+            object_count: rec.object_count,
+        }))
+    }
+
     /// The timestamp of a stored event, for add-or-replace decisions before downloading it.
     pub fn event_timestamp(&self, uuid: Uuid) -> Result<Option<i64>> {
         let txn = self.read()?;

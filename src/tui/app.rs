@@ -156,7 +156,17 @@ impl App {
                 self.run(cmd);
             }
             Lookup::Pending => {}
-            Lookup::None => self.pending.clear(),
+            Lookup::None => {
+                // A key that breaks a chord (`g` then `j`) still counts on its own.
+                let last = self.pending.pop();
+                let retry = !self.pending.is_empty();
+                self.pending.clear();
+                if let Some(k) = last.filter(|_| retry)
+                    && let Lookup::Run(cmd) = self.keymap.lookup(self.context(), &[k])
+                {
+                    self.run(cmd);
+                }
+            }
         }
     }
 
@@ -204,10 +214,13 @@ impl App {
             Command::Back => {
                 if let Some(prev) = self.graph.back() {
                     self.requests.push(Request::Pivot(prev.clone()));
-                    self.requests.push(Request::ValueDetail(prev));
+                    self.ask_detail(Request::ValueDetail(prev));
                 }
             }
-            Command::Refresh => self.refresh(),
+            Command::Refresh => {
+                self.events.set_tag_filter(None);
+                self.reload(true);
+            }
             Command::SyncNow => {
                 if let Some(name) = self.feeds.selected_name() {
                     self.requests.push(Request::SyncNow(name));
@@ -267,6 +280,8 @@ impl App {
                     ))));
                 }
             }
+            Command::DetailDown => self.detail.scroll_by(page as i32 / 2),
+            Command::DetailUp => self.detail.scroll_by(-(page as i32 / 2)),
             Command::PasteBox => {
                 self.overlay = Some(Overlay::Paste(Box::default()));
             }
@@ -351,10 +366,8 @@ impl App {
             Tab::Events => self.events.selected_uuid().map(Request::EventDetail),
             Tab::Indicators | Tab::Graph => self.selected_value().map(Request::ValueDetail),
         };
-        if let Some(r) = want
-            && self.detail.wants(&r)
-        {
-            self.requests.push(r);
+        if let Some(r) = want {
+            self.ask_detail(r);
         }
     }
 
@@ -364,7 +377,7 @@ impl App {
             Tab::Events => {
                 if let Some(u) = self.events.selected_uuid() {
                     self.show_detail = true;
-                    self.requests.push(Request::EventDetail(u));
+                    self.ask_detail(Request::EventDetail(u));
                 }
             }
             Tab::Indicators | Tab::Graph => {
@@ -389,7 +402,7 @@ impl App {
                     .and_then(|u| uuid::Uuid::parse_str(u).ok())
                 {
                     self.events.select_uuid(u);
-                    self.requests.push(Request::EventDetail(u));
+                    self.ask_detail(Request::EventDetail(u));
                     self.show_detail = true;
                 }
             }
@@ -401,7 +414,14 @@ impl App {
         self.graph.go(value.clone());
         self.tab = Tab::Graph;
         self.requests.push(Request::Pivot(value.clone()));
-        self.requests.push(Request::ValueDetail(value));
+        self.ask_detail(Request::ValueDetail(value));
+    }
+
+    /// Ask for a detail; it replaces whatever detail was asked for before.
+    fn ask_detail(&mut self, r: Request) {
+        if self.detail.wants(&r) {
+            self.requests.push(r);
+        }
     }
 
     /// Enter on a search hit.
@@ -415,7 +435,7 @@ impl App {
                 if let Some(u) = entry.event {
                     self.tab = Tab::Events;
                     self.events.select_uuid(u);
-                    self.requests.push(Request::EventDetail(u));
+                    self.ask_detail(Request::EventDetail(u));
                 }
             }
             EntryKind::Tag => {
@@ -426,13 +446,14 @@ impl App {
         }
     }
 
-    fn refresh(&mut self) {
-        self.requests.extend([
-            Request::Stats,
-            Request::Feeds,
-            Request::Events,
-            Request::Index,
-        ]);
+    /// Reload what the views show; `values` when values came or went (the fuzzy index is
+    /// rebuilt then, a scan of the store).
+    fn reload(&mut self, values: bool) {
+        self.requests
+            .extend([Request::Stats, Request::Feeds, Request::Events]);
+        if values {
+            self.requests.push(Request::Index);
+        }
         if let Some(v) = self.graph.current() {
             self.requests.push(Request::Pivot(v));
         }
@@ -457,10 +478,20 @@ impl App {
             }
             Msg::Search {
                 generation,
+                index,
                 hits,
                 total,
                 millis,
             } => {
+                // Hits point into the index they were found in: one the view no longer has
+                // would open the wrong entries (the new index brings a new search).
+                let same = match (&index, &self.index) {
+                    (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+                    _ => false,
+                };
+                if !same {
+                    return;
+                }
                 if let Some(Overlay::Search(s)) = self.overlay.as_mut() {
                     s.results(generation, hits, total, millis);
                 }
@@ -483,7 +514,8 @@ impl App {
             Msg::FeedDetail(d) => self.detail.set_feed(*d),
             Msg::Graph(v, g) => self.graph.set_graph(v, *g),
             Msg::Sync(e) => self.on_sync(e),
-            Msg::Changed => self.refresh(),
+            Msg::Changed => self.reload(false),
+            Msg::NewData => self.reload(true),
             Msg::Info(t) => self.info(t),
             Msg::Error(t) => {
                 self.status = Some(Status {
@@ -497,6 +529,8 @@ impl App {
 
     fn on_sync(&mut self, e: SyncEvent) {
         let finished = matches!(e, SyncEvent::Finished { .. } | SyncEvent::Failed { .. });
+        let new_values =
+            matches!(&e, SyncEvent::Finished { run, .. } if run.added + run.removed > 0);
         if let SyncEvent::Failed { feed, error } = &e {
             self.status = Some(Status {
                 text: format!("{}: {}", super::text::safe(feed), super::text::safe(error)),
@@ -506,7 +540,7 @@ impl App {
         self.feeds.on_sync(e);
         if finished {
             // New data: the views reload what they show.
-            self.refresh();
+            self.reload(new_values);
         }
     }
 

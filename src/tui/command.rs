@@ -50,6 +50,8 @@ pub enum Command {
     PasteBox,
     EditInfo,
     EditTags,
+    DetailDown,
+    DetailUp,
     /// Unbinds a default key in a user keymap.
     Noop,
 }
@@ -109,6 +111,8 @@ pub const REGISTRY: &[Info] = &[
     Info { command: Command::PasteBox, name: "paste", desc: "Paste text from a ticket or report: its indicators, refanged, known or new", contexts: ANY },
     Info { command: Command::EditInfo, name: "edit-info", desc: "Edit the selected event's title", contexts: &["events"] },
     Info { command: Command::EditTags, name: "edit-tags", desc: "Edit the selected event's tags", contexts: &["events"] },
+    Info { command: Command::DetailDown, name: "detail-down", desc: "Scroll the detail down", contexts: ANY },
+    Info { command: Command::DetailUp, name: "detail-up", desc: "Scroll the detail up", contexts: ANY },
     Info { command: Command::Noop, name: "noop", desc: "Unbind the key", contexts: ANY },
 ];
 

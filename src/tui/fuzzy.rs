@@ -1,7 +1,7 @@
 //! Fuzzy search over every value, event title and tag (frizbee: SIMD Smith-Waterman, scored
 //! like fzf). The entries are loaded once in the background; each query scores them all on
-//! both cores and keeps the best page. Exact lookups of IPs and hashes go to the store's
-//! index instead (see the indicators pane).
+//! both cores and keeps the best page. (The views' row facts come from the store's index,
+//! by exact value; the search itself is fuzzy for every query.)
 
 use crate::store::browse::{Entry, EntryKind};
 

@@ -169,9 +169,8 @@ impl Keymap {
                         let ours = sections.entry(name).or_default();
                         for b in bindings {
                             ours.retain(|o| o.keys != b.keys);
-                            if b.command != Command::Noop {
-                                ours.push(b);
-                            }
+                            // A `noop` stays: it shadows the key in the contexts behind.
+                            ours.push(b);
                         }
                     }
                 }
@@ -237,7 +236,7 @@ impl Keymap {
         }
     }
 
-    /// The bindings in force in `context` (shadowed ones left out), for the help overlay.
+    /// The bindings in force in `context` (shadowed and unbound ones left out), for help.
     pub fn bindings(&self, context: &str) -> Vec<&Binding> {
         let mut out: Vec<&Binding> = Vec::new();
         for c in chain(context) {
@@ -247,6 +246,7 @@ impl Keymap {
                 }
             }
         }
+        out.retain(|b| b.command != Command::Noop);
         out
     }
 
@@ -362,7 +362,16 @@ mod tests {
         )
         .unwrap();
         assert_eq!(km.lookup("feeds", &k("j")), Lookup::Run(Command::Up));
-        assert_eq!(km.lookup("feeds", &k("<Down>")), Lookup::None);
+        assert_eq!(km.lookup("feeds", &k("<Down>")), Lookup::Run(Command::Noop));
+        // Unbinding in a narrower context shadows the wider one.
+        let km = user("[feeds]\nkeymap = [ { on = \"j\", run = \"noop\" } ]\n").unwrap();
+        assert_eq!(km.lookup("feeds", &k("j")), Lookup::Run(Command::Noop));
+        assert_eq!(km.lookup("events", &k("j")), Lookup::Run(Command::Down));
+        assert!(
+            km.bindings("feeds")
+                .iter()
+                .all(|b| b.command != Command::Noop)
+        );
         assert_eq!(
             km.lookup("feeds", &k("k")),
             Lookup::Run(Command::Up),

@@ -96,6 +96,14 @@ pub fn parse(s: &str) -> Result<Key, String> {
             _ => return Err(format!("{s:?}: unknown key name {rest:?}")),
         }
     };
+    // Shift on anything but a letter cannot be told apart: terminals send the shifted
+    // character itself (`!`, not Shift-1).
+    if let KeyCode::Char(c) = code
+        && mods.contains(KeyModifiers::SHIFT)
+        && !c.is_ascii_alphabetic()
+    {
+        return Err(format!("{s:?}: write the shifted character itself, not S-"));
+    }
     // Shift on a letter is the capital letter.
     let (code, mods) = match code {
         KeyCode::Char(c) if mods.contains(KeyModifiers::SHIFT) && c.is_ascii_alphabetic() => (
@@ -158,7 +166,17 @@ mod tests {
             assert_eq!(show(&parse(s).unwrap()), s, "{s}");
         }
         assert_eq!(parse("<S-g>").unwrap(), parse("G").unwrap());
-        for bad in ["", "jj", "<Nope>", "<C->", "<F13>", "<C-d", "\u{1b}"] {
+        for bad in [
+            "",
+            "jj",
+            "<Nope>",
+            "<C->",
+            "<F13>",
+            "<C-d",
+            "\u{1b}",
+            "<S-1>",
+            "<S-Space>",
+        ] {
             assert!(parse(bad).is_err(), "{bad:?}");
         }
     }

@@ -101,6 +101,8 @@ pub enum Msg {
     Index(Arc<Index>),
     Search {
         generation: u64,
+        /// The index the hits point into.
+        index: Option<Arc<Index>>,
         hits: Vec<Hit>,
         total: usize,
         millis: u128,
@@ -114,8 +116,11 @@ pub enum Msg {
     FeedDetail(Box<FeedDetail>),
     Graph(String, Box<Graph>),
     Sync(SyncEvent),
-    /// The store changed (an import, a sync, a sighting): views reload what they show.
+    /// Something about stored data changed (a sighting, an edit, a feed setting): views
+    /// reload what they show.
     Changed,
+    /// Values were added or removed (an import): the fuzzy index is rebuilt too.
+    NewData,
     Info(String),
     Error(String),
 }

@@ -57,7 +57,10 @@ impl Query {
                 Some(("score", t)) => score(t)
                     .ok_or_else(|| format!("{word}: write score:>50, score:<=30 or score:70"))?,
                 Some(("since", t)) => Term::Since(
-                    crate::sync::parse_interval(t).map_err(|e| format!("{word}: {e}"))? as i64,
+                    i64::try_from(
+                        crate::sync::parse_interval(t).map_err(|e| format!("{word}: {e}"))?,
+                    )
+                    .map_err(|_| format!("{word}: too long ago"))?,
                 ),
                 Some(("cidr", t)) => {
                     let (len, net) = cidr_key(t)
@@ -100,7 +103,7 @@ impl Query {
                 Term::Type(t) => f.type_ == t,
                 Term::Tag(t) => f.tags.iter().any(|x| x.eq_ignore_ascii_case(t)),
                 Term::Source(s) => f.source.eq_ignore_ascii_case(s),
-                Term::Since(secs) => f.seen >= now - secs,
+                Term::Since(secs) => f.seen >= now.saturating_sub(*secs),
                 // An address inside, or a network wholly inside.
                 Term::Cidr(lo, hi) => {
                     ip_part(f.type_, f.value).is_some_and(|ip| match ip_key(ip) {
@@ -225,6 +228,9 @@ mod tests {
             assert!(e.contains(want), "{e}");
         }
         assert!(Query::parse("").unwrap().is_empty());
+        assert!(Query::parse("since:9223372036854775808").is_err());
+        let q = Query::parse("since:9223372036854775807").unwrap();
+        assert!(q.matches(&facts("x", "domain", &[]), i64::MIN + 5));
         assert!(Query::parse("- -- ---").is_ok());
     }
 }

@@ -2,7 +2,6 @@
 //! addresses and `.example` names only), tagged `threatdeck:sample`, so a first run has
 //! something to pivot on without touching the network.
 
-use crate::pipeline::{self, ImportOptions};
 use crate::store::Store;
 
 pub const SOURCE: &str = "threatdeck-sample";
@@ -19,34 +18,12 @@ pub fn load(store: &Store) -> Result<u64, String> {
     {
         return Ok(0);
     }
-    let dir = store
-        .path()
-        .parent()
-        .unwrap_or(std::path::Path::new("."))
-        .join("staging");
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let path = dir.join("threatdeck-sample.json");
-    // Dated relative to now, so the sample is fresh (scores decay from these times) when it
-    // is loaded; loading it again later changes nothing already stored.
+    // Dated relative to now, so the sample is fresh (scores decay from these times).
     let t = crate::model::time::now();
     let body = EVENTS
         .replace("\"@T1@\"", &format!("\"{}\"", t - 86_400))
         .replace("\"@T2@\"", &format!("\"{}\"", t - 7200));
-    std::fs::write(&path, body).map_err(|e| format!("{}: {e}", path.display()))?;
-    let opts = ImportOptions {
-        format: crate::ingest::Format::MispEvent,
-        source: Some(SOURCE.to_string()),
-        ..ImportOptions::default()
-    };
-    let reports = pipeline::import(store, std::slice::from_ref(&path), &opts);
-    let _ = std::fs::remove_file(&path);
-    if let Some(bad) = reports.iter().find(|r| !r.ok) {
-        return Err(bad
-            .error
-            .clone()
-            .unwrap_or_else(|| "the sample failed to import".into()));
-    }
-    Ok(reports.iter().map(|r| r.attributes).sum())
+    super::save::import_json(store, SOURCE, "sample", &body)
 }
 
 #[cfg(test)]

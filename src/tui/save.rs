@@ -42,23 +42,34 @@ pub fn save(store: &Store, info: &str, text: &str) -> Result<u64, String> {
         "Orgc": {"name": crate::store::current_user()},
         "Attribute": attrs,
     }});
+    import_json(store, SOURCE, "pasted", &doc.to_string())
+}
+
+/// Import one MISP event document (`body`) under `source` through the importer, from a
+/// staging file beside the store; returns the attributes written.
+pub(crate) fn import_json(
+    store: &Store,
+    source: &str,
+    name: &str,
+    body: &str,
+) -> Result<u64, String> {
     let dir = store
         .path()
         .parent()
         .unwrap_or(std::path::Path::new("."))
         .join("staging");
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let path = dir.join(format!("pasted-{}.json", uuid::Uuid::new_v4()));
-    std::fs::write(&path, doc.to_string()).map_err(|e| format!("{}: {e}", path.display()))?;
+    let path = dir.join(format!("{name}-{}.json", uuid::Uuid::new_v4()));
+    std::fs::write(&path, body).map_err(|e| format!("{}: {e}", path.display()))?;
     let opts = ImportOptions {
         format: crate::ingest::Format::MispEvent,
-        source: Some(SOURCE.to_string()),
+        source: Some(source.to_string()),
         ..ImportOptions::default()
     };
     let reports = pipeline::import(store, std::slice::from_ref(&path), &opts);
     let _ = std::fs::remove_file(&path);
     match reports.iter().find(|r| !r.ok) {
-        Some(bad) => Err(bad.error.clone().unwrap_or_else(|| "not saved".into())),
+        Some(bad) => Err(bad.error.clone().unwrap_or_else(|| "not stored".into())),
         None => Ok(reports.iter().map(|r| r.attributes).sum()),
     }
 }

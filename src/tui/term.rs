@@ -25,7 +25,13 @@ impl Tty {
         // ratatui's hook restores raw mode and the screen, then runs the previous hook.
         let term = ratatui::try_init()?;
         let prev = std::panic::take_hook();
+        let ui = std::thread::current().id();
         std::panic::set_hook(Box::new(move |info| {
+            // A background job that panics is caught and reported in the status bar; only a
+            // panic of the drawing thread ends the session and restores the terminal.
+            if std::thread::current().id() != ui {
+                return;
+            }
             let _ = execute!(io::stdout(), DisableBracketedPaste);
             prev(info);
         }));

@@ -443,3 +443,31 @@ fn ascii_only_outside_utf8_locales() {
         assert!(s.contains('+') && s.contains('|'), "ASCII borders: {s}");
     }
 }
+
+#[test]
+fn review_regressions_paste_into_palette_chords_and_stale_answers() {
+    let mut h = Harness::new();
+    h.keys("l3");
+    // Pasting into the palette narrows its list: drawing it must not index past the end.
+    h.keys(":");
+    h.app.on_paste("zzz no such command");
+    let _ = h.screen(80, 24);
+    h.keys("<Esc>");
+    // A key that breaks a chord still counts: `g` then `j` moves down one row.
+    let before = h.app.indicators.nav.selected;
+    h.keys("gj");
+    assert_eq!(h.app.indicators.nav.selected, before + 1);
+    // A detail answer for something no longer selected is dropped.
+    let selected = h.app.selected_value().unwrap();
+    h.app.detail.set_value(super::msg::ValueDetail {
+        value: "not-selected.example".into(),
+        hit: None,
+        warninglists: Vec::new(),
+        sightings: Vec::new(),
+    });
+    let s = h.screen(160, 48);
+    assert!(
+        !s.contains("not-selected.example") && s.contains(&selected),
+        "{s}"
+    );
+}

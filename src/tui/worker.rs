@@ -2,6 +2,7 @@
 //! shared store and the sync engine, and answer with messages. Fuzzy searches run on a
 //! thread of their own that always takes the newest query (typing is debounced for free).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::mpsc::UnboundedSender;
@@ -28,6 +29,19 @@ pub struct Worker {
     tx: UnboundedSender<Msg>,
     index: Arc<Mutex<Option<Arc<Index>>>>,
     search: std::sync::mpsc::Sender<(String, u64)>,
+    index_busy: AtomicBool,
+    index_again: AtomicBool,
+}
+
+/// What a background job that panicked tells the user (the request kind, not its data).
+fn panicked(what: &str, p: &(dyn std::any::Any + Send)) -> String {
+    let why = p
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    let kind = what.split(['(', ' ', '{']).next().unwrap_or("");
+    format!("internal error in {kind}: {}", super::text::safe(&why))
 }
 
 impl Worker {
@@ -51,9 +65,18 @@ impl Worker {
                     continue;
                 };
                 let t = std::time::Instant::now();
-                let (hits, total) = index.search(&job.0, 200);
+                let found = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    index.search(&job.0, 200)
+                }));
+                let Ok((hits, total)) = found else {
+                    let _ = out.send(Msg::Error(
+                        "the search failed on this query (an internal error)".into(),
+                    ));
+                    continue;
+                };
                 let msg = Msg::Search {
                     generation: job.1,
+                    index: Some(Arc::clone(&index)),
                     hits,
                     total,
                     millis: t.elapsed().as_millis(),
@@ -70,6 +93,8 @@ impl Worker {
             tx,
             index,
             search,
+            index_busy: AtomicBool::new(false),
+            index_again: AtomicBool::new(false),
         }
     }
 
@@ -81,7 +106,10 @@ impl Worker {
         }
         let me = Arc::clone(self);
         tokio::task::spawn_blocking(move || {
-            for m in me.run(req) {
+            let what = format!("{req:?}");
+            let msgs = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| me.run(req)))
+                .unwrap_or_else(|p| vec![Msg::Error(panicked(&what, p.as_ref()))]);
+            for m in msgs {
                 let _ = me.tx.send(m);
             }
         });
@@ -120,18 +148,44 @@ impl Worker {
             }
             Request::Events => vec![Msg::Events(s.events().map_err(e)?)],
             Request::Index => {
-                let idx = Arc::new(Index::new(s.browse_entries(MAX_ENTRY).map_err(e)?));
-                if let Ok(mut g) = self.index.lock() {
-                    *g = Some(Arc::clone(&idx));
+                // One rebuild at a time: a request that comes during one makes it run once
+                // more at the end, however many came (a burst of syncs costs two scans).
+                if self.index_busy.swap(true, Ordering::SeqCst) {
+                    self.index_again.store(true, Ordering::SeqCst);
+                    return Ok(Vec::new());
                 }
-                vec![Msg::Index(idx)]
+                let mut out = Vec::new();
+                loop {
+                    self.index_again.store(false, Ordering::SeqCst);
+                    let idx = match s.browse_entries(MAX_ENTRY) {
+                        Ok(entries) => Arc::new(Index::new(entries)),
+                        Err(err) => {
+                            self.index_busy.store(false, Ordering::SeqCst);
+                            return Err(err.to_string());
+                        }
+                    };
+                    if let Ok(mut g) = self.index.lock() {
+                        *g = Some(Arc::clone(&idx));
+                    }
+                    out.clear();
+                    out.push(Msg::Index(idx));
+                    if !self.index_again.load(Ordering::SeqCst) {
+                        break;
+                    }
+                }
+                self.index_busy.store(false, Ordering::SeqCst);
+                out
             }
             Request::Search { query, generation } => {
                 let idx = self.index.lock().ok().and_then(|g| g.clone());
                 let t = std::time::Instant::now();
-                let (hits, total) = idx.map(|i| i.search(&query, 200)).unwrap_or_default();
+                let (hits, total) = idx
+                    .as_ref()
+                    .map(|i| i.search(&query, 200))
+                    .unwrap_or_default();
                 vec![Msg::Search {
                     generation,
+                    index: idx,
                     hits,
                     total,
                     millis: t.elapsed().as_millis(),
@@ -230,12 +284,7 @@ impl Worker {
                 }))]
             }
             Request::EventDetail(uuid) => {
-                let Some(summary) = s
-                    .events()
-                    .map_err(e)?
-                    .into_iter()
-                    .find(|ev| ev.event.uuid == uuid)
-                else {
+                let Some(summary) = s.event_summary(uuid).map_err(e)? else {
                     return Ok(vec![Msg::Error(format!("event {uuid} is gone"))]);
                 };
                 let attrs = s.event_attributes(uuid).map_err(e)?.unwrap_or_default();
@@ -336,7 +385,7 @@ impl Worker {
                     Msg::Info(format!(
                         "sample dataset loaded: {n} attributes (tagged threatdeck:sample)"
                     )),
-                    Msg::Changed,
+                    Msg::NewData,
                 ]
             }
             Request::EditEvent { event, edit } => {
@@ -365,7 +414,7 @@ impl Worker {
                         "saved as a new event with {n} attribute(s), source {}",
                         super::save::SOURCE
                     )),
-                    Msg::Changed,
+                    Msg::NewData,
                 ]
             }
             Request::AddCatalog => {

@@ -12,6 +12,11 @@ use crate::model::time::{format_date, format_rfc3339};
 use crate::tui::msg::{EventDetail, FeedDetail, Request, ValueDetail};
 use crate::tui::text::safe;
 
+/// The detail shows values whole (escaped, never cut): the views cut, this is where to read.
+fn whole(s: &str) -> String {
+    crate::safe_text::escape_controls(s).into_owned()
+}
+
 #[derive(Default)]
 enum Content {
     #[default]
@@ -44,16 +49,31 @@ impl DetailPane {
         self.asked = None;
     }
 
+    /// Answers come back in any order: only the one last asked for is shown.
+    fn current(&self, r: &Request) -> bool {
+        self.asked.as_ref() == Some(r)
+    }
+
     pub fn set_value(&mut self, d: ValueDetail) {
-        self.content = Content::Value(d);
+        if self.current(&Request::ValueDetail(d.value.clone())) {
+            self.content = Content::Value(d);
+        }
     }
 
     pub fn set_event(&mut self, d: EventDetail) {
-        self.content = Content::Event(d);
+        if self.current(&Request::EventDetail(d.summary.event.uuid)) {
+            self.content = Content::Event(d);
+        }
     }
 
     pub fn set_feed(&mut self, d: FeedDetail) {
-        self.content = Content::Feed(d);
+        if self.current(&Request::FeedDetail(d.feed.name.clone())) {
+            self.content = Content::Feed(d);
+        }
+    }
+
+    pub fn scroll_by(&mut self, lines: i32) {
+        self.scroll = (i32::from(self.scroll) + lines).clamp(0, i32::from(u16::MAX)) as u16;
     }
 
     pub fn render(&mut self, f: &mut Frame, area: Rect, ui: &Ui) {
@@ -85,10 +105,7 @@ fn field<'a>(name: &str, value: String, ui: &Ui) -> Line<'a> {
 }
 
 fn value_lines<'a>(v: &ValueDetail, ui: &Ui) -> Vec<Line<'a>> {
-    let mut out = vec![Line::from(Span::styled(
-        safe(&v.value).into_owned(),
-        ui.style("value"),
-    ))];
+    let mut out = vec![Line::from(Span::styled(whole(&v.value), ui.style("value")))];
     let Some(h) = &v.hit else {
         out.push(Line::from(Span::styled(
             "not in the store",
@@ -96,7 +113,7 @@ fn value_lines<'a>(v: &ValueDetail, ui: &Ui) -> Vec<Line<'a>> {
         )));
         return out;
     };
-    out.push(field("types", h.types.join(", "), ui));
+    out.push(field("types", safe(&h.types.join(", ")).into_owned(), ui));
     out.push(field(
         "score",
         h.score.map_or("-".into(), |s| format!("{s:.1}")),
@@ -153,10 +170,7 @@ fn value_lines<'a>(v: &ValueDetail, ui: &Ui) -> Vec<Line<'a>> {
 
 fn event_lines<'a>(d: &EventDetail, ui: &Ui) -> Vec<Line<'a>> {
     let e = &d.summary.event;
-    let mut out = vec![Line::from(Span::styled(
-        safe(&e.info).into_owned(),
-        ui.style("event"),
-    ))];
+    let mut out = vec![Line::from(Span::styled(whole(&e.info), ui.style("event")))];
     out.push(field("uuid", e.uuid.to_string(), ui));
     out.push(field("date", safe(&e.date).into_owned(), ui));
     out.push(field(
@@ -187,7 +201,7 @@ fn event_lines<'a>(d: &EventDetail, ui: &Ui) -> Vec<Line<'a>> {
     for (t, v) in &d.attributes {
         out.push(Line::from(vec![
             Span::styled(format!("  {:<14}", safe(t)), ui.style("dim")),
-            Span::styled(safe(v).into_owned(), ui.style("value")),
+            Span::styled(whole(v), ui.style("value")),
         ]));
     }
     if d.more > 0 {
@@ -205,7 +219,7 @@ fn feed_lines<'a>(d: &FeedDetail, ui: &Ui) -> Vec<Line<'a>> {
         safe(&f.name).into_owned(),
         ui.style("title"),
     ))];
-    out.push(field("location", safe(&f.location).into_owned(), ui));
+    out.push(field("location", whole(&f.location), ui));
     out.push(field("format", f.format.clone(), ui));
     out.push(field("enabled", f.enabled.to_string(), ui));
     out.push(field("interval", format!("{} s", f.interval_secs), ui));

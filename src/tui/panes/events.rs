@@ -32,6 +32,7 @@ pub struct EventsPane {
     links: std::collections::HashMap<Uuid, Option<u64>>,
     /// Events on screen whose links are not known yet: the run loop asks for them.
     pub wanted: Vec<Uuid>,
+    asked: std::collections::HashSet<Uuid>,
 }
 
 impl EventsPane {
@@ -42,6 +43,7 @@ impl EventsPane {
     pub fn set_rows(&mut self, rows: Vec<EventSummary>) {
         // New data may add links: count them again as they come on screen.
         self.links.clear();
+        self.asked.clear();
         let keep = self.selected_uuid();
         self.all = rows;
         self.reorder(keep);
@@ -133,7 +135,7 @@ impl EventsPane {
                     Some(Some(n)) => n.to_string(),
                     Some(None) => "list".to_string(),
                     None => {
-                        if !self.wanted.contains(&e.event.uuid) {
+                        if self.asked.insert(e.event.uuid) {
                             self.wanted.push(e.event.uuid);
                         }
                         "…".to_string()

@@ -144,7 +144,10 @@ impl GraphPane {
         )];
         if let Some(r) = root {
             if let Some(t) = &r.type_ {
-                title.push(Span::styled(format!("  {t}"), ui.style("dim")));
+                title.push(Span::styled(
+                    format!("  {}", fit(t, 30, ui.glyphs)),
+                    ui.style("dim"),
+                ));
             }
             if let Some(s) = r.score {
                 title.push(Span::raw(format!("  score {s:.0}")));
@@ -215,7 +218,10 @@ fn row_line<'a>(r: &GRow, g: &Graph, ui: &Ui, width: usize) -> Line<'a> {
                 ),
             ];
             if let Some(t) = &n.type_ {
-                spans.push(Span::styled(format!("  {t}"), ui.style("dim")));
+                spans.push(Span::styled(
+                    format!("  {}", fit(t, 30, ui.glyphs)),
+                    ui.style("dim"),
+                ));
             }
             if let Some(s) = n.score {
                 spans.push(Span::raw(format!("  {s:.0}")));

@@ -38,6 +38,8 @@ pub struct IndicatorsPane {
     facts: HashMap<String, Option<SearchHit>>,
     /// Values on screen whose facts are not known yet: the run loop asks for them.
     pub wanted: Vec<String>,
+    /// Values whose facts were asked for and have not come back.
+    asked: std::collections::HashSet<String>,
     /// The query line in force, and what it matched.
     pub filter: Option<Filtered>,
     /// A query line being run: (query, generation).
@@ -49,6 +51,7 @@ impl IndicatorsPane {
     pub fn set_index(&mut self, idx: &Index) {
         self.rows = idx.values().map(|(i, _)| i).collect();
         self.facts.clear();
+        self.asked.clear();
         self.apply_sort(idx);
         self.nav.set_len(self.rows.len());
     }
@@ -101,7 +104,11 @@ impl IndicatorsPane {
             return; // an older query's answer
         }
         self.filtering = None;
-        self.nav = Nav::default();
+        // The same query again (new data came): the cursor stays where it was.
+        let same = self.filter.as_ref().is_some_and(|old| old.query == f.query);
+        if !same {
+            self.nav = Nav::default();
+        }
         self.nav.set_len(f.values.len());
         self.filter = Some(f);
     }
@@ -118,6 +125,9 @@ impl IndicatorsPane {
     pub fn set_facts(&mut self, rows: Vec<(String, Option<SearchHit>)>) {
         if self.facts.len() > CACHE {
             self.facts.clear();
+        }
+        for (v, _) in &rows {
+            self.asked.remove(v);
         }
         self.facts.extend(rows);
     }
@@ -189,7 +199,8 @@ impl IndicatorsPane {
         let mut rows = Vec::with_capacity(window.len());
         for (value, type_) in &window {
             let facts = self.facts.get(value);
-            if facts.is_none() && !self.wanted.contains(value) {
+            // Asked once: a row whose answer is late (or failed) is not asked again each frame.
+            if facts.is_none() && self.asked.insert(value.clone()) {
                 self.wanted.push(value.clone());
             }
             let hit = facts.and_then(Option::as_ref);
@@ -201,7 +212,7 @@ impl IndicatorsPane {
             let links = hit.map_or_else(dash, |h| h.correlations.to_string());
             let wl = hit.is_some_and(|h| !h.warninglists.is_empty());
             let mut cells = vec![
-                Span::styled(type_.clone(), ui.style("dim")),
+                Span::styled(fit(type_, 14, ui.glyphs), ui.style("dim")),
                 Span::styled(fit(value, 300, ui.glyphs), ui.style("value")),
                 Span::raw(sources),
                 Span::raw(score),

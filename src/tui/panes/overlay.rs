@@ -159,13 +159,17 @@ impl Overlay {
                 s.requery(requests);
             }
             Overlay::Palette(p) => {
+                let room = MAX_QUERY.saturating_sub(p.input.chars().count());
                 p.input
-                    .extend(text.chars().filter(|c| !c.is_control()).take(MAX_QUERY));
+                    .extend(text.chars().filter(|c| !c.is_control()).take(room));
+                p.nav.set_len(palette_matches(&p.input).len());
+                p.nav.top();
             }
             Overlay::Query(q) => {
                 let line = text.lines().next().unwrap_or("");
+                let room = QUERY_LINE.saturating_sub(q.input.chars().count());
                 q.input
-                    .extend(line.chars().filter(|c| !c.is_control()).take(QUERY_LINE));
+                    .extend(line.chars().filter(|c| !c.is_control()).take(room));
             }
             Overlay::Paste(p) => p.paste(text, requests),
             Overlay::Edit(e) => e.on_paste(text),
@@ -317,6 +321,7 @@ impl Overlay {
                 let [input, list] =
                     Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
                 f.render_widget(Paragraph::new(format!(": {}", p.input)), input);
+                p.nav.set_len(found.len());
                 let range = p.nav.window(list.height as usize);
                 let items: Vec<ListItem> = found[range.clone()]
                     .iter()
