@@ -85,7 +85,7 @@ fn worker(
 /// workbench does in the background; prints the two times.
 fn startup_child(dir: &Path) {
     let t0 = Instant::now();
-    let store = Arc::new(Store::open(dir).unwrap());
+    let store = Arc::new(Store::open_with_cache(dir, threatdeck::tui::CACHE_BYTES).unwrap());
     let rt = runtime();
     rt.block_on(async {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
@@ -208,7 +208,7 @@ fn main() {
     // Key-to-screen while a second 1M-line list is imported into the same store.
     let feed = root.join("feed.txt");
     common::gen_freetext(&feed, LINES, 7).unwrap();
-    let store = Arc::new(Store::open(&data).unwrap());
+    let store = Arc::new(Store::open_with_cache(&data, threatdeck::tui::CACHE_BYTES).unwrap());
     let rt = runtime();
     let (lat, import_s) = rt.block_on(async {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();

@@ -23,9 +23,13 @@ impl Tmux {
 
     /// Start `threatdeck` on `td`'s store in a detached `w`x`h` session.
     fn start(td: &Td, name: &str, w: u16, h: u16) -> Tmux {
+        Tmux::start_env(td, name, w, h, "")
+    }
+
+    fn start_env(td: &Td, name: &str, w: u16, h: u16, env: &str) -> Tmux {
         let socket = format!("td-{name}-{}", std::process::id());
         let cmd = format!(
-            "env XDG_CONFIG_HOME={cfg} LANG=C.UTF-8 {bin} --data-dir {data}; echo EXITED $?; sleep 60",
+            "env XDG_CONFIG_HOME={cfg} LANG=C.UTF-8 {env} {bin} --data-dir {data}; echo EXITED $?; sleep 60",
             cfg = td.dir.path().join("config").display(),
             bin = env!("CARGO_BIN_EXE_threatdeck"),
             data = td.data().display(),
@@ -176,4 +180,35 @@ fn first_run_at_80x24_loads_the_sample_and_survives_a_resize() {
     t.keys(&["q"]);
     let s = t.wait_for("EXITED 0");
     assert!(!s.contains("Indicators"), "{s}");
+}
+
+#[test]
+fn a_panic_restores_the_terminal_and_says_why() {
+    if !Tmux::available() {
+        eprintln!("skipped: tmux is not installed");
+        return;
+    }
+    let td = Td::new();
+    // Debug builds panic on this key (see `tui::run::test_panic`).
+    let t = Tmux::start_env(
+        &td,
+        "panic",
+        80,
+        24,
+        "RUST_BACKTRACE=0 THREATDECK_TEST_PANIC_KEY=Z",
+    );
+    t.wait_for("Welcome to threatdeck");
+    t.keys(&["Z"]);
+    let s = t.wait_for("EXITED");
+    assert!(
+        s.contains("test panic on key Z"),
+        "the panic message is shown: {s}"
+    );
+    assert!(
+        !s.contains("Welcome to threatdeck"),
+        "the alternate screen is gone: {s}"
+    );
+    // Raw mode is off: the terminal echoes typed text again (in raw mode it would not).
+    t.keys(&["typed-after"]);
+    t.wait_for("typed-after");
 }

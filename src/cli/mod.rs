@@ -108,7 +108,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             use std::io::IsTerminal;
             // The workbench needs a terminal; piped, the first-run text says what is there.
             if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
-                let store = open_store(&dir)?;
+                let store = Store::open_with_cache(&dir, crate::tui::CACHE_BYTES)?;
                 let opts = crate::tui::Options {
                     color: cli.color,
                     theme: cli.theme,

@@ -105,13 +105,19 @@ impl Store {
 
     /// Open (or create) the store in `data_dir`.
     pub fn open(data_dir: &Path) -> Result<Store> {
+        Store::open_with_cache(data_dir, CACHE_BYTES)
+    }
+
+    /// [`Store::open`] with a page cache of `cache_bytes` (the workbench keeps a smaller one:
+    /// it holds only what it shows, and a long session must stay small).
+    pub fn open_with_cache(data_dir: &Path, cache_bytes: usize) -> Result<Store> {
         std::fs::create_dir_all(data_dir).map_err(|source| StoreError::Dir {
             path: data_dir.to_path_buf(),
             source,
         })?;
         let path = data_dir.join(FILE_NAME);
         let db = Database::builder()
-            .set_cache_size(CACHE_BYTES)
+            .set_cache_size(cache_bytes)
             .create(&path)
             .map_err(|e| match e {
                 redb::DatabaseError::DatabaseAlreadyOpen => StoreError::InUse(path.clone()),

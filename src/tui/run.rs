@@ -17,6 +17,17 @@ use super::worker::Worker;
 
 const FRAME: Duration = Duration::from_millis(33);
 
+/// Debug builds only: `THREATDECK_TEST_PANIC_KEY=x` makes key `x` panic on the drawing
+/// thread, so the end-to-end tests can check the terminal is restored after a panic.
+fn test_panic(_k: &ratatui::crossterm::event::KeyEvent) {
+    #[cfg(debug_assertions)]
+    if let ratatui::crossterm::event::KeyCode::Char(c) = _k.code
+        && std::env::var("THREATDECK_TEST_PANIC_KEY").is_ok_and(|v| v.chars().eq([c]))
+    {
+        panic!("test panic on key {c}");
+    }
+}
+
 /// Something the workbench draws on.
 pub trait Screen {
     fn frame(&mut self, app: &mut App, store: &str) -> io::Result<()>;
@@ -77,6 +88,7 @@ where
             biased;
             ev = input.next() => match ev {
                 Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => {
+                    test_panic(&k);
                     app.on_key(k);
                     (dirty, urgent) = (true, true);
                 }
