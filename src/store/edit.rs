@@ -4,7 +4,7 @@
 use redb::ReadableTable;
 use uuid::Uuid;
 
-use super::records::TagRec;
+use super::records::{AttrRec, TagRec, decode, encode};
 use super::tables::*;
 use super::{AuditEntry, Result, Store, StoreError, current_user};
 
@@ -81,6 +81,60 @@ impl Store {
     }
 }
 
+/// Longest comment kept.
+const MAX_COMMENT: usize = 4096;
+
+impl Store {
+    /// Set the comment of attribute `attr` of event `event`. Its timestamp stays: a note is
+    /// not new evidence, and the score decays from when the value was last seen.
+    pub fn set_attribute_comment(&self, event: Uuid, attr: Uuid, comment: &str) -> Result<()> {
+        let mut w = self.writer()?;
+        let id = w
+            .txn()
+            .open_table(EVENT_UUIDS)?
+            .get(event.as_u128())?
+            .map(|v| v.value())
+            .ok_or_else(|| StoreError::NotFound(format!("no event {event}")))?;
+        let comment: String = comment.trim().chars().take(MAX_COMMENT).collect();
+        let found = {
+            let mut attrs = w.txn().open_table(ATTRIBUTES)?;
+            let mut hit = None;
+            for item in attrs.range(event_range(id))? {
+                let (k, v) = item?;
+                let rec: AttrRec = decode("attribute", v.value())?;
+                if rec.uuid(event.as_u128()) == attr {
+                    hit = Some((k.value(), rec));
+                    break;
+                }
+            }
+            match hit {
+                Some((k, mut rec)) => {
+                    rec.comment = comment.clone();
+                    attrs.insert(k, encode(&rec)?.as_slice())?;
+                    true
+                }
+                None => false,
+            }
+        };
+        if !found {
+            return Err(StoreError::NotFound(format!(
+                "no attribute {attr} in event {event}"
+            )));
+        }
+        let mut counts = serde_json::Map::new();
+        counts.insert("comment".into(), comment.into());
+        w.audit(&AuditEntry {
+            time: crate::model::time::now(),
+            user: current_user(),
+            action: "comment".to_string(),
+            source: None,
+            inputs: vec![event.to_string(), attr.to_string()],
+            counts,
+        })?;
+        w.commit().map(|_| ())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,5 +191,16 @@ mod tests {
                 .edit_event(Uuid::nil(), &EventEdit::default())
                 .is_err()
         );
+        let a = store.event_attributes(u).unwrap().unwrap()[4].clone();
+        let stamp = a.timestamp;
+        store
+            .set_attribute_comment(u, a.uuid.unwrap(), " seen on the proxy ")
+            .unwrap();
+        let b = store.event_attributes(u).unwrap().unwrap()[4].clone();
+        assert_eq!(
+            (b.comment.as_str(), b.timestamp),
+            ("seen on the proxy", stamp)
+        );
+        assert!(store.set_attribute_comment(u, Uuid::nil(), "x").is_err());
     }
 }

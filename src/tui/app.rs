@@ -116,6 +116,8 @@ impl App {
     pub fn context(&self) -> &'static str {
         if self.welcome() {
             "welcome"
+        } else if self.detail.focus {
+            "detail"
         } else {
             self.tab.context()
         }
@@ -211,6 +213,7 @@ impl App {
             Command::PageUp => self.nav(|n| n.up(page)),
             Command::PageDown => self.nav(|n| n.down(page)),
             Command::Open | Command::Pivot => self.open(cmd),
+            Command::Back if self.detail.focus => self.detail.focus = false,
             Command::Back => {
                 if let Some(prev) = self.graph.back() {
                     self.requests.push(Request::Pivot(prev.clone()));
@@ -282,6 +285,16 @@ impl App {
             }
             Command::DetailDown => self.detail.scroll_by(page as i32 / 2),
             Command::DetailUp => self.detail.scroll_by(-(page as i32 / 2)),
+            Command::EditComment => {
+                if let Some((event, a)) = self.detail.selected_attr() {
+                    let (attr, current) = (a.uuid, a.comment.clone());
+                    self.overlay = Some(Overlay::Edit(Box::new(super::panes::edit::EditBox::new(
+                        event,
+                        super::panes::edit::Field::Comment(attr),
+                        &current,
+                    ))));
+                }
+            }
             Command::PasteBox => {
                 self.overlay = Some(Overlay::Paste(Box::default()));
             }
@@ -339,9 +352,13 @@ impl App {
 
     fn show(&mut self, tab: Tab) {
         self.tab = tab;
+        self.detail.focus = false;
     }
 
     fn nav(&mut self, f: impl FnOnce(&mut super::panes::list::Nav)) {
+        if self.detail.focus {
+            return f(&mut self.detail.nav);
+        }
         match self.tab {
             Tab::Feeds => f(&mut self.feeds.nav),
             Tab::Events => f(&mut self.events.nav),
@@ -352,6 +369,9 @@ impl App {
 
     /// The value under the cursor of the current view, if it is one.
     pub fn selected_value(&self) -> Option<String> {
+        if self.detail.focus {
+            return self.detail.selected_attr().map(|(_, a)| a.value.clone());
+        }
         match self.tab {
             Tab::Indicators => self.indicators.selected_value(self.index.as_deref()),
             Tab::Graph => self.graph.selected_value(),
@@ -361,6 +381,9 @@ impl App {
 
     /// Ask for the detail of whatever is selected now (views call this after moving).
     fn follow_selection(&mut self) {
+        if self.detail.focus {
+            return; // moving through the detail's own rows
+        }
         let want = match self.tab {
             Tab::Feeds => self.feeds.selected_name().map(Request::FeedDetail),
             Tab::Events => self.events.selected_uuid().map(Request::EventDetail),
@@ -374,10 +397,21 @@ impl App {
     fn open(&mut self, cmd: Command) {
         match self.tab {
             Tab::Feeds => self.show_detail = true,
+            Tab::Events if self.detail.focus => {
+                if let Some(v) = self.selected_value() {
+                    self.detail.focus = false;
+                    self.pivot(v);
+                }
+            }
             Tab::Events => {
                 if let Some(u) = self.events.selected_uuid() {
                     self.show_detail = true;
                     self.ask_detail(Request::EventDetail(u));
+                    // Once its detail is there, Enter moves into its attributes.
+                    if self.detail.shows_event(u) {
+                        self.detail.focus = true;
+                        self.detail.nav.top();
+                    }
                 }
             }
             Tab::Indicators | Tab::Graph => {
@@ -411,6 +445,7 @@ impl App {
     }
 
     pub fn pivot(&mut self, value: String) {
+        self.detail.focus = false;
         self.graph.go(value.clone());
         self.tab = Tab::Graph;
         self.requests.push(Request::Pivot(value.clone()));
@@ -461,6 +496,12 @@ impl App {
             self.requests.push(r);
         }
         self.detail.invalidate();
+        // Browsing an event's attributes: that event is shown again, as it is now.
+        if self.detail.focus
+            && let Some((u, _)) = self.detail.selected_attr()
+        {
+            self.ask_detail(Request::EventDetail(u));
+        }
         self.follow_selection();
     }
 

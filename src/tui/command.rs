@@ -52,6 +52,7 @@ pub enum Command {
     EditTags,
     DetailDown,
     DetailUp,
+    EditComment,
     /// Unbinds a default key in a user keymap.
     Noop,
 }
@@ -113,6 +114,7 @@ pub const REGISTRY: &[Info] = &[
     Info { command: Command::EditTags, name: "edit-tags", desc: "Edit the selected event's tags", contexts: &["events"] },
     Info { command: Command::DetailDown, name: "detail-down", desc: "Scroll the detail down", contexts: ANY },
     Info { command: Command::DetailUp, name: "detail-up", desc: "Scroll the detail up", contexts: ANY },
+    Info { command: Command::EditComment, name: "edit-comment", desc: "Edit the selected attribute's comment", contexts: &["detail"] },
     Info { command: Command::Noop, name: "noop", desc: "Unbind the key", contexts: ANY },
 ];
 

@@ -29,6 +29,11 @@ pub enum Request {
         event: Uuid,
         edit: crate::store::edit::EventEdit,
     },
+    Comment {
+        event: Uuid,
+        attr: Uuid,
+        comment: String,
+    },
     /// How many events each of these shares a value with.
     EventLinks(Vec<Uuid>),
     /// Values matching a query line, over the whole store.
@@ -83,9 +88,17 @@ pub struct ValueDetail {
 #[derive(Debug, Clone)]
 pub struct EventDetail {
     pub summary: EventSummary,
-    /// (type, value), capped.
-    pub attributes: Vec<(String, String)>,
+    /// Its attributes, capped.
+    pub attributes: Vec<AttrRow>,
     pub more: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttrRow {
+    pub uuid: Uuid,
+    pub type_: String,
+    pub value: String,
+    pub comment: String,
 }
 
 #[derive(Debug, Clone)]

@@ -471,3 +471,33 @@ fn review_regressions_paste_into_palette_chords_and_stale_answers() {
         "{s}"
     );
 }
+
+#[test]
+fn an_events_attributes_are_browsed_commented_and_pivoted_from() {
+    let mut h = Harness::new();
+    h.keys("l2");
+    // The selected event's detail is shown; Enter moves into its attributes.
+    h.keys("<Enter>");
+    assert_eq!(h.app.context(), "detail");
+    h.keys("jj");
+    let (event, attr) = {
+        let (e, a) = h.app.detail.selected_attr().unwrap();
+        (e, a.clone())
+    };
+    h.keys("c");
+    h.app
+        .on_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+    h.keys("seen on our proxy<Enter>");
+    let stored = h.store.event_attributes(event).unwrap().unwrap();
+    let got = stored.iter().find(|a| a.uuid == Some(attr.uuid)).unwrap();
+    assert_eq!(got.comment, "seen on our proxy");
+    let s = h.screen(160, 48);
+    assert!(s.contains("# seen on our proxy"), "{s}");
+    snapshot("event-attributes-160x48", &s);
+    // Backspace leaves the attributes; p pivots from one.
+    h.keys("<Backspace>");
+    assert_eq!(h.app.context(), "events");
+    h.keys("<Enter>p");
+    assert_eq!(h.app.tab, Tab::Graph);
+    assert!(h.app.graph.current().is_some());
+}

@@ -292,7 +292,14 @@ impl Worker {
                 let attributes = attrs
                     .into_iter()
                     .take(DETAIL_ATTRS)
-                    .map(|a| (a.type_, a.value))
+                    .filter_map(|a| {
+                        Some(AttrRow {
+                            uuid: a.uuid?,
+                            type_: a.type_,
+                            value: a.value,
+                            comment: a.comment,
+                        })
+                    })
                     .collect();
                 vec![Msg::EventDetail(Box::new(EventDetail {
                     summary,
@@ -391,6 +398,14 @@ impl Worker {
             Request::EditEvent { event, edit } => {
                 s.edit_event(event, &edit).map_err(e)?;
                 vec![Msg::Info("event saved".into()), Msg::Changed]
+            }
+            Request::Comment {
+                event,
+                attr,
+                comment,
+            } => {
+                s.set_attribute_comment(event, attr, &comment).map_err(e)?;
+                vec![Msg::Info("comment saved".into()), Msg::Changed]
             }
             Request::EventLinks(uuids) => {
                 let mut out = Vec::with_capacity(uuids.len());

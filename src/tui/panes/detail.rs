@@ -32,6 +32,9 @@ pub struct DetailPane {
     /// What was last asked for (so moving the cursor asks once per row).
     asked: Option<Request>,
     pub scroll: u16,
+    /// Keys move through an event's attributes.
+    pub focus: bool,
+    pub nav: super::list::Nav,
 }
 
 impl DetailPane {
@@ -62,6 +65,7 @@ impl DetailPane {
 
     pub fn set_event(&mut self, d: EventDetail) {
         if self.current(&Request::EventDetail(d.summary.event.uuid)) {
+            self.nav.set_len(d.attributes.len());
             self.content = Content::Event(d);
         }
     }
@@ -70,6 +74,21 @@ impl DetailPane {
         if self.current(&Request::FeedDetail(d.feed.name.clone())) {
             self.content = Content::Feed(d);
         }
+    }
+
+    /// The event shown and its selected attribute, when an event is shown.
+    pub fn selected_attr(&self) -> Option<(uuid::Uuid, &crate::tui::msg::AttrRow)> {
+        match &self.content {
+            Content::Event(e) => e
+                .attributes
+                .get(self.nav.get()?)
+                .map(|a| (e.summary.event.uuid, a)),
+            _ => None,
+        }
+    }
+
+    pub fn shows_event(&self, uuid: uuid::Uuid) -> bool {
+        matches!(&self.content, Content::Event(e) if e.summary.event.uuid == uuid)
     }
 
     pub fn scroll_by(&mut self, lines: i32) {
@@ -86,13 +105,35 @@ impl DetailPane {
                 ))],
             ),
             Content::Value(v) => (" Value ", value_lines(v, ui)),
-            Content::Event(e) => (" Event ", event_lines(e, ui)),
+            Content::Event(e) => {
+                let sel = self.focus.then(|| self.nav.get()).flatten();
+                if let Some(s) = sel {
+                    // Keep the selected attribute in view.
+                    let line = (EVENT_HEAD + s) as u16;
+                    let h = area.height.saturating_sub(2).max(1);
+                    if line < self.scroll {
+                        self.scroll = line;
+                    } else if line >= self.scroll + h {
+                        self.scroll = line + 1 - h;
+                    }
+                }
+                let title = if self.focus {
+                    " Event: attributes (p pivot, c comment, Backspace back) "
+                } else {
+                    " Event (Enter: its attributes) "
+                };
+                (title, event_lines(e, ui, sel))
+            }
             Content::Feed(d) => (" Feed ", feed_lines(d, ui)),
+        };
+        let focused = Ui {
+            focused: ui.focused || self.focus,
+            ..*ui
         };
         let p = Paragraph::new(lines)
             .wrap(Wrap { trim: false })
             .scroll((self.scroll, 0))
-            .block(ui.block(title));
+            .block(focused.block(title));
         f.render_widget(p, area);
     }
 }
@@ -168,7 +209,10 @@ fn value_lines<'a>(v: &ValueDetail, ui: &Ui) -> Vec<Line<'a>> {
     out
 }
 
-fn event_lines<'a>(d: &EventDetail, ui: &Ui) -> Vec<Line<'a>> {
+/// Lines above an event's attributes (title, eight fields, the heading).
+const EVENT_HEAD: usize = 9;
+
+fn event_lines<'a>(d: &EventDetail, ui: &Ui, selected: Option<usize>) -> Vec<Line<'a>> {
     let e = &d.summary.event;
     let mut out = vec![Line::from(Span::styled(whole(&e.info), ui.style("event")))];
     out.push(field("uuid", e.uuid.to_string(), ui));
@@ -198,11 +242,25 @@ fn event_lines<'a>(d: &EventDetail, ui: &Ui) -> Vec<Line<'a>> {
         format!("attributes ({})", d.summary.attribute_count),
         ui.style("title"),
     )));
-    for (t, v) in &d.attributes {
-        out.push(Line::from(vec![
-            Span::styled(format!("  {:<14}", safe(t)), ui.style("dim")),
-            Span::styled(whole(v), ui.style("value")),
-        ]));
+    for (i, a) in d.attributes.iter().enumerate() {
+        let mut spans = vec![
+            Span::styled(
+                format!("  {:<14} ", crate::tui::text::fit(&a.type_, 14, ui.glyphs)),
+                ui.style("dim"),
+            ),
+            Span::styled(whole(&a.value), ui.style("value")),
+        ];
+        if !a.comment.is_empty() {
+            spans.push(Span::styled(
+                format!("  # {}", whole(&a.comment)),
+                ui.style("dim"),
+            ));
+        }
+        let mut line = Line::from(spans);
+        if selected == Some(i) {
+            line = line.style(ui.style("selection"));
+        }
+        out.push(line);
     }
     if d.more > 0 {
         out.push(Line::from(Span::styled(

@@ -17,6 +17,8 @@ pub enum Field {
     Info,
     /// Comma-separated.
     Tags,
+    /// The comment of one attribute of the event.
+    Comment(Uuid),
 }
 
 pub struct EditBox {
@@ -51,19 +53,27 @@ impl EditBox {
             }
             KeyCode::Enter => {
                 let text = self.area.lines().join(" ");
-                let edit = match self.field {
-                    Field::Info => EventEdit {
-                        info: Some(text),
-                        tags: None,
+                let event = self.event;
+                EditOutcome::Save(match self.field {
+                    Field::Info => Request::EditEvent {
+                        event,
+                        edit: EventEdit {
+                            info: Some(text),
+                            tags: None,
+                        },
                     },
-                    Field::Tags => EventEdit {
-                        info: None,
-                        tags: Some(text.split(',').map(|t| t.trim().to_string()).collect()),
+                    Field::Tags => Request::EditEvent {
+                        event,
+                        edit: EventEdit {
+                            info: None,
+                            tags: Some(text.split(',').map(|t| t.trim().to_string()).collect()),
+                        },
                     },
-                };
-                EditOutcome::Save(Request::EditEvent {
-                    event: self.event,
-                    edit,
+                    Field::Comment(attr) => Request::Comment {
+                        event,
+                        attr,
+                        comment: text,
+                    },
                 })
             }
             _ => {
@@ -86,6 +96,7 @@ impl EditBox {
         let title = match self.field {
             Field::Info => " Event title (Enter saves, Esc cancels) ",
             Field::Tags => " Event tags, comma-separated (Enter saves, Esc cancels) ",
+            Field::Comment(_) => " Attribute comment (Enter saves, Esc cancels) ",
         };
         self.area.set_block(ui.block(title));
         f.render_widget(&self.area, popup);
