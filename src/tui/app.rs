@@ -258,6 +258,10 @@ impl App {
                 Tab::Indicators => self.indicators.next_sort(),
                 _ => {}
             },
+            Command::Filter if self.tab == Tab::Events => {
+                let current = self.events.words.join(" ");
+                self.overlay = Some(Overlay::query(&current));
+            }
             Command::Filter => {
                 let current = self
                     .indicators
@@ -307,6 +311,11 @@ impl App {
     /// one, anything else filters the indicators.
     pub fn apply_filter(&mut self, line: &str) {
         let line = line.trim();
+        // On the events view the line is words to find in the events.
+        if self.tab == Tab::Events {
+            self.events.set_words(line);
+            return;
+        }
         let query = if let Some(rest) = line.strip_prefix('=') {
             let (name, q) = rest.split_once(' ').unwrap_or((rest, ""));
             let Some(path) = self.views_path.clone() else {

@@ -108,7 +108,7 @@ pub const REGISTRY: &[Info] = &[
     Info { command: Command::LoadSample, name: "load-sample", desc: "Load the built-in sample dataset (marked as sample)", contexts: &["welcome", "global"] },
     Info { command: Command::AddCatalog, name: "add-catalog", desc: "Add the catalog of public feeds, disabled", contexts: &["welcome", "feeds", "global"] },
     Info { command: Command::SortNext, name: "sort", desc: "Sort by the next column", contexts: &["events", "indicators"] },
-    Info { command: Command::Filter, name: "filter", desc: "Filter indicators: type:, tag:, source:, score:>N, since:7d, cidr:, -warninglist; =name saves, @name loads", contexts: &["indicators", "global"] },
+    Info { command: Command::Filter, name: "filter", desc: "Filter: indicators by type:, tag:, source:, score:>N, since:7d, cidr:, -warninglist (=name saves, @name loads); events by words", contexts: &["indicators", "events", "global"] },
     Info { command: Command::PasteBox, name: "paste", desc: "Paste text from a ticket or report: its indicators, refanged, known or new", contexts: ANY },
     Info { command: Command::EditInfo, name: "edit-info", desc: "Edit the selected event's title", contexts: &["events"] },
     Info { command: Command::EditTags, name: "edit-tags", desc: "Edit the selected event's tags", contexts: &["events"] },

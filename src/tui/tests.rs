@@ -415,6 +415,19 @@ fn event_titles_and_tags_are_edited_through_the_store() {
         .unwrap();
     let tags: Vec<&str> = after.event.tags.iter().map(|t| t.name.as_str()).collect();
     assert_eq!(tags, ["tlp:amber", "reviewed"]);
+    // `f` on events filters them by words.
+    h.keys("fphishing<Enter>");
+    assert_eq!(
+        h.app.events.selected().unwrap().event.info,
+        "[SAMPLE] Phishing wave delivering the Glasswing loader"
+    );
+    assert!(h.screen(80, 24).contains("Events (1"));
+    h.keys("f");
+    h.app
+        .on_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+    h.keys("<Enter>");
+    assert!(h.screen(80, 24).contains("Events (2"));
+    h.keys("gg");
     // Esc leaves it alone.
     h.keys("iabc<Esc>");
     let again = h

@@ -28,6 +28,8 @@ pub struct EventsPane {
     pub nav: Nav,
     pub sort: Sort,
     pub tag: Option<String>,
+    /// Words every shown event has in its info, org, source or tags (lowercase).
+    pub words: Vec<String>,
     /// Events each shares a value with (None: a list), for the rows seen so far.
     links: std::collections::HashMap<Uuid, Option<u64>>,
     /// Events on screen whose links are not known yet: the run loop asks for them.
@@ -52,9 +54,25 @@ impl EventsPane {
     fn reorder(&mut self, keep: Option<Uuid>) {
         let mut shown: Vec<usize> = (0..self.all.len())
             .filter(|&i| {
-                self.tag
+                let e = &self.all[i];
+                let tagged = self
+                    .tag
                     .as_ref()
-                    .is_none_or(|t| self.all[i].event.tags.iter().any(|x| x.name == *t))
+                    .is_none_or(|t| e.event.tags.iter().any(|x| x.name == *t));
+                tagged
+                    && (self.words.is_empty() || {
+                        let mut hay = format!("{} {}", e.event.info, e.source);
+                        if let Some(o) = &e.event.orgc {
+                            hay.push(' ');
+                            hay.push_str(&o.name);
+                        }
+                        for t in &e.event.tags {
+                            hay.push(' ');
+                            hay.push_str(&t.name);
+                        }
+                        let hay = hay.to_lowercase();
+                        self.words.iter().all(|w| hay.contains(w.as_str()))
+                    })
             })
             .collect();
         let a = &self.all;
@@ -81,6 +99,13 @@ impl EventsPane {
         };
         let keep = self.selected_uuid();
         self.reorder(keep);
+    }
+
+    /// Show only events having every word (in info, org, source or tags); empty: all.
+    pub fn set_words(&mut self, text: &str) {
+        self.words = text.split_whitespace().map(str::to_lowercase).collect();
+        self.nav.top();
+        self.reorder(None);
     }
 
     pub fn set_tag_filter(&mut self, tag: Option<String>) {
@@ -116,11 +141,17 @@ impl EventsPane {
             Sort::Largest => "largest",
             Sort::Title => "title",
         };
-        let filter = self
+        let mut filter = self
             .tag
             .as_ref()
             .map(|t| format!(", tag {}", fit(t, 30, ui.glyphs)))
             .unwrap_or_default();
+        if !self.words.is_empty() {
+            filter.push_str(&format!(
+                ", matching {}",
+                fit(&self.words.join(" "), 30, ui.glyphs)
+            ));
+        }
         let block = ui.block(Line::from(format!(
             " Events ({}, {sort}{filter}) ",
             self.shown.len()
