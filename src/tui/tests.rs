@@ -20,6 +20,8 @@ pub struct Harness {
     pub app: App,
     pub worker: Arc<Worker>,
     pub store: Arc<Store>,
+    /// What the sync engine reports, fed to the app by `pump`.
+    sync: tokio::sync::mpsc::UnboundedReceiver<crate::sync::engine::SyncEvent>,
     _rt: tokio::runtime::Runtime,
     _dir: tempfile::TempDir,
 }
@@ -35,7 +37,7 @@ impl Harness {
             .unwrap();
         let _g = rt.enter();
         let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
-        let (stx, _srx) = tokio::sync::mpsc::unbounded_channel();
+        let (stx, srx) = tokio::sync::mpsc::unbounded_channel();
         let engine = crate::sync::engine::Engine::new(Arc::clone(&store), 2, stx);
         let worker = Arc::new(Worker::new(
             Arc::clone(&store),
@@ -52,6 +54,7 @@ impl Harness {
             app,
             worker,
             store,
+            sync: srx,
             _rt: rt,
             _dir: dir,
         };
@@ -59,9 +62,14 @@ impl Harness {
         h
     }
 
-    /// Run every pending request on this thread until none is left.
+    /// Run every pending request on this thread until none is left (feed syncs included:
+    /// it waits for the engine and hands the app its events).
     pub fn pump(&mut self) {
         for _ in 0..50 {
+            self._rt.block_on(self.worker.engine.idle());
+            while let Ok(e) = self.sync.try_recv() {
+                self.app.on_msg(super::msg::Msg::Sync(e));
+            }
             let mut reqs = self.app.take_requests();
             let wanted = std::mem::take(&mut self.app.indicators.wanted);
             if !wanted.is_empty() {
@@ -128,10 +136,13 @@ impl Harness {
     }
 }
 
-/// Dates and times change from run to run: they are masked in snapshots.
+/// Dates and timings change from run to run: they are masked in snapshots.
 fn mask(s: &str) -> String {
     let re = regex::Regex::new(r"\d{4}-\d{2}-\d{2}").unwrap();
-    re.replace_all(s, "YYYY-MM-DD").into_owned()
+    let s = re.replace_all(s, "YYYY-MM-DD");
+    // Timings, too.
+    let ms = regex::Regex::new(r"in \d+ ms").unwrap();
+    ms.replace_all(&s, "in N ms").into_owned()
 }
 
 pub fn snapshot(name: &str, got: &str) {
@@ -513,4 +524,72 @@ fn an_events_attributes_are_browsed_commented_and_pivoted_from() {
     h.keys("<Enter>p");
     assert_eq!(h.app.tab, Tab::Graph);
     assert!(h.app.graph.current().is_some());
+}
+
+#[test]
+fn a_feed_is_enabled_and_synced_from_the_feeds_view() {
+    let mut h = Harness::new();
+    let list = h._dir.path().join("mnt-blocklist.txt");
+    std::fs::write(&list, "198.51.100.201\n198.51.100.202\nbad-host.example\n").unwrap();
+    let feed = crate::store::feeds::FeedRec {
+        name: "local-blocklist".into(),
+        provider: "test".into(),
+        location: list.display().to_string(),
+        format: "freetext".into(),
+        columns: None,
+        delimiter: None,
+        interval_secs: 3600,
+        enabled: false,
+        created: 0,
+        max_bytes: None,
+        timeout_secs: None,
+        collection: None,
+        sentinel: None,
+        headers: Vec::new(),
+        exclude: None,
+        tags: vec!["tlp:clear".into()],
+        confidence: None,
+        stale_after_secs: None,
+    };
+    h.store.put_feed(&feed).unwrap();
+    h.app.run(super::command::Command::Refresh);
+    h.pump();
+    h.keys("1");
+    assert!(h.screen(80, 24).contains("disabled"));
+    h.keys("e");
+    assert!(h.store.feed("local-blocklist").unwrap().unwrap().enabled);
+    h.keys("s");
+    let run = h
+        .store
+        .last_good_run("local-blocklist")
+        .unwrap()
+        .expect("a run");
+    assert_eq!(run.records, 3);
+    let s = h.screen(80, 24);
+    assert!(s.contains("local-blocklist") && s.contains(" ok "), "{s}");
+    // The detail shows the run history.
+    let wide = h.screen(160, 48);
+    assert!(wide.contains("3 records +3 -0"), "{wide}");
+    // The new values are searchable at once.
+    h.keys("/bad-host");
+    assert!(h.screen(80, 24).contains("bad-host.example"));
+}
+
+#[test]
+fn overlays_at_both_sizes() {
+    let mut h = Harness::new();
+    h.keys("l3");
+    for (name, keys) in [
+        ("search", "/glasswing"),
+        ("help", "?"),
+        ("palette", ":sync"),
+        ("filter", "ftype:ip-dst"),
+    ] {
+        h.keys(keys);
+        for (w, ht) in [(80, 24), (160, 48)] {
+            snapshot(&format!("overlay-{name}-{w}x{ht}"), &h.screen(w, ht));
+        }
+        h.keys("<Esc>");
+        assert!(h.app.overlay.is_none(), "{name} closes with Esc");
+    }
 }
