@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod config;
 pub mod correlate;
+pub mod export;
 pub mod ingest;
 pub mod model;
 pub mod pipeline;

@@ -2,6 +2,7 @@
 
 mod correlate;
 mod daemon;
+mod export;
 mod feeds;
 mod feeds_secret;
 mod feeds_sync;
@@ -79,6 +80,9 @@ pub enum Command {
     Feeds(feeds::Args),
     /// Sync enabled feeds on their intervals, headless (or --once for cron).
     Daemon(daemon::Args),
+    /// Stream attributes out as a block list or MISP CSV, filtered; TLP:RED and
+    /// TLP:AMBER+STRICT stay in unless named with --tlp.
+    Export(export::Args),
 }
 
 /// The data directory: `--data-dir`, `THREATDECK_DATA`, or the platform data dir.
@@ -130,6 +134,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Score(args)) => score::run(&dir, args),
         Some(Command::Feeds(args)) => feeds::run(&dir, args),
         Some(Command::Daemon(args)) => daemon::run(&dir, args),
+        Some(Command::Export(args)) => export::run(&dir, lists, args),
     }
 }
 

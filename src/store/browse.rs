@@ -34,10 +34,17 @@ pub struct Entry {
 pub struct Holding<'a> {
     pub value: &'a str,
     pub type_: &'a str,
+    pub category: &'a str,
+    pub comment: &'a str,
+    /// The event's tags, then the attribute's.
     pub tags: &'a [&'a str],
     pub source: &'a str,
     pub to_ids: bool,
     pub seen: i64,
+    pub timestamp: i64,
+    pub uuid: Uuid,
+    pub event: Uuid,
+    pub event_info: &'a str,
 }
 
 // Matchers take the entries as they are, without a copy of a million strings per query.
@@ -98,7 +105,7 @@ impl Store {
         let sources = self.sources_by_id(&txn)?;
         let events = txn.open_table(EVENTS)?;
         // Per event: its source's name and its tags.
-        let mut current: Option<(u64, String, Vec<String>, Option<i64>)> = None;
+        let mut current: Option<(u64, String, Vec<String>, Option<i64>, u128, String)> = None;
         for item in txn.open_table(ATTRIBUTES)?.iter()? {
             let (k, v) = item?;
             let rec: AttrRec = decode("attribute", v.value())?;
@@ -117,9 +124,11 @@ impl Store {
                     // A list event: its values were seen at the source's last import.
                     src.filter(|s| s.fixed_event == Some(ev))
                         .map(|s| s.last_import),
+                    e.uuid,
+                    e.info,
                 ));
             }
-            let Some((_, source, ev_tags, list_import)) = current.as_ref() else {
+            let Some((_, source, ev_tags, list_import, ev_uuid, info)) = current.as_ref() else {
                 continue;
             };
             let extra = rec.extra.as_deref();
@@ -138,10 +147,16 @@ impl Store {
             f(Holding {
                 value: &rec.value,
                 type_: rec.type_.type_name(),
+                category: rec.category.category_name(),
+                comment: &rec.comment,
                 tags: &tags,
                 source,
                 to_ids: rec.flags & TO_IDS != 0,
                 seen,
+                timestamp: rec.timestamp,
+                uuid: rec.uuid(*ev_uuid),
+                event: Uuid::from_u128(*ev_uuid),
+                event_info: info,
             });
         }
         Ok(())

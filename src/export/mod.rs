@@ -1,0 +1,226 @@
+//! Exports: every live attribute that passes the filters, written as it is read (memory
+//! does not grow with the store). TLP is respected: nothing tagged `tlp:red` or
+//! `tlp:amber+strict` leaves unless the user names those levels.
+
+pub mod csv_text;
+
+use std::collections::HashSet;
+use std::io::Write;
+
+use uuid::Uuid;
+
+use crate::correlate::warninglist::Warninglists;
+use crate::store::Store;
+use crate::store::browse::Holding;
+
+/// Levels that stay in unless named with `--tlp`.
+pub const HELD_BACK: &[&str] = &["tlp:red", "tlp:amber+strict"];
+
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    pub types: Vec<String>,
+    pub tags: Vec<String>,
+    pub sources: Vec<String>,
+    pub events: Vec<Uuid>,
+    pub min_score: Option<f64>,
+    pub ids_only: bool,
+    /// Unix seconds: changed or listed at or after / before.
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+    pub no_warninglisted: bool,
+    pub no_decayed: bool,
+    pub no_false_positives: bool,
+    /// TLP levels allowed out on top of the default (`red`, `amber+strict`).
+    pub allow_tlp: Vec<String>,
+}
+
+/// One attribute as the writers see it.
+pub struct Row<'a> {
+    pub h: &'a Holding<'a>,
+}
+
+/// A format's writer: rows in, text out.
+pub trait Sink {
+    fn begin(&mut self, out: &mut dyn Write) -> std::io::Result<()>;
+    fn row(&mut self, out: &mut dyn Write, row: &Row) -> std::io::Result<()>;
+    fn end(&mut self, out: &mut dyn Write) -> std::io::Result<()>;
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    pub written: u64,
+    /// Held back by TLP.
+    pub withheld_tlp: u64,
+    pub filtered: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("{0}")]
+    Store(#[from] crate::store::StoreError),
+    #[error("writing the export: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+fn tlp_blocked(tags: &[&str], allow: &[String]) -> bool {
+    tags.iter().any(|t| {
+        HELD_BACK.iter().any(|h| t.eq_ignore_ascii_case(h))
+            && !allow.iter().any(|a| {
+                let a = a.to_ascii_lowercase();
+                t.eq_ignore_ascii_case(&a) || t.eq_ignore_ascii_case(&format!("tlp:{a}"))
+            })
+    })
+}
+
+impl Filters {
+    /// The cheap checks, on one attribute.
+    fn passes(&self, h: &Holding) -> bool {
+        (self.types.is_empty() || self.types.iter().any(|t| t == h.type_))
+            && (self.tags.is_empty()
+                || self
+                    .tags
+                    .iter()
+                    .all(|t| h.tags.iter().any(|x| x.eq_ignore_ascii_case(t))))
+            && (self.sources.is_empty() || self.sources.iter().any(|s| s == h.source))
+            && (self.events.is_empty() || self.events.contains(&h.event))
+            && (!self.ids_only || h.to_ids)
+            && self.since.is_none_or(|s| h.seen >= s)
+            && self.until.is_none_or(|u| h.seen <= u)
+    }
+
+    fn needs_value_facts(&self) -> bool {
+        self.min_score.is_some() || self.no_decayed || self.no_false_positives
+    }
+}
+
+/// Write every attribute passing `filters` to `out` through `sink`.
+pub fn run(
+    store: &Store,
+    lists: &Warninglists,
+    filters: &Filters,
+    sink: &mut dyn Sink,
+    out: &mut dyn Write,
+) -> Result<Counts, ExportError> {
+    let now = crate::model::time::now();
+    let mut counts = Counts::default();
+    let mut failed: Option<std::io::Error> = None;
+    sink.begin(out)?;
+    // Per-value facts (score, false-positive sightings) are looked up once per value.
+    let mut judged: std::collections::HashMap<u64, bool> = Default::default();
+    let mut store_err: Option<crate::store::StoreError> = None;
+    store.scan_holders(|h| {
+        if failed.is_some() || store_err.is_some() {
+            return;
+        }
+        if tlp_blocked(h.tags, &filters.allow_tlp) {
+            counts.withheld_tlp += 1;
+            return;
+        }
+        if !filters.passes(&h)
+            || (filters.no_warninglisted && !lists.matches(h.type_, h.value).is_empty())
+        {
+            counts.filtered += 1;
+            return;
+        }
+        if filters.needs_value_facts() {
+            let key = crate::model::hash::value_hash(h.value);
+            let ok = match judged.get(&key) {
+                Some(ok) => *ok,
+                None => match value_ok(store, filters, h.value, h.type_, now) {
+                    Ok(ok) => {
+                        judged.insert(key, ok);
+                        ok
+                    }
+                    Err(e) => {
+                        store_err = Some(e);
+                        return;
+                    }
+                },
+            };
+            if !ok {
+                counts.filtered += 1;
+                return;
+            }
+        }
+        match sink.row(out, &Row { h: &h }) {
+            Ok(()) => counts.written += 1,
+            Err(e) => failed = Some(e),
+        }
+    })?;
+    if let Some(e) = store_err {
+        return Err(e.into());
+    }
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
+    sink.end(out)?;
+    out.flush()?;
+    Ok(counts)
+}
+
+/// The score and sighting filters, for one value.
+fn value_ok(
+    store: &Store,
+    f: &Filters,
+    value: &str,
+    type_: &str,
+    now: i64,
+) -> Result<bool, crate::store::StoreError> {
+    if f.no_false_positives {
+        let s = store.sightings(value)?;
+        let last_fp = s.iter().filter(|r| r.kind == 1).map(|r| r.time).max();
+        let last_seen = s.iter().filter(|r| r.kind == 0).map(|r| r.time).max();
+        if last_fp.is_some_and(|fp| last_seen.is_none_or(|seen| fp >= seen)) {
+            return Ok(false);
+        }
+    }
+    if f.min_score.is_some() || f.no_decayed {
+        let score = crate::correlate::annotate::value_score(store, value, now)?.unwrap_or(0.0);
+        if f.min_score.is_some_and(|m| score < m) {
+            return Ok(false);
+        }
+        if f.no_decayed && score < crate::correlate::score::model_for(type_).threshold {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Distinct values only (text exports list a value once).
+pub struct Seen(HashSet<u64>);
+
+impl Seen {
+    pub fn new() -> Seen {
+        Seen(HashSet::new())
+    }
+
+    /// Whether `value` is new.
+    pub fn first(&mut self, value: &str) -> bool {
+        self.0.insert(crate::model::hash::value_hash(value))
+    }
+}
+
+impl Default for Seen {
+    fn default() -> Self {
+        Seen::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tlp_is_held_back_unless_named() {
+        let none: Vec<String> = Vec::new();
+        assert!(tlp_blocked(&["tlp:red"], &none));
+        assert!(tlp_blocked(&["TLP:AMBER+STRICT"], &none));
+        assert!(!tlp_blocked(&["tlp:amber", "tlp:clear"], &none));
+        assert!(!tlp_blocked(&["tlp:red"], &["red".to_string()]));
+        assert!(!tlp_blocked(&["tlp:red"], &["tlp:red".to_string()]));
+        assert!(tlp_blocked(
+            &["tlp:red", "tlp:amber+strict"],
+            &["red".to_string()]
+        ));
+    }
+}
