@@ -30,6 +30,10 @@ pub struct Entry {
     pub event: Option<Uuid>,
 }
 
+/// (event id, source name, event tags, the source's last import if this is its list
+/// event, event uuid, event info), kept while the scan is inside one event.
+type EventFacts = (u64, String, Vec<String>, Option<i64>, u128, String);
+
 /// One live attribute, as [`Store::scan_holders`] shows it.
 pub struct Holding<'a> {
     pub value: &'a str,
@@ -105,7 +109,7 @@ impl Store {
         let sources = self.sources_by_id(&txn)?;
         let events = txn.open_table(EVENTS)?;
         // Per event: its source's name and its tags.
-        let mut current: Option<(u64, String, Vec<String>, Option<i64>, u128, String)> = None;
+        let mut current: Option<EventFacts> = None;
         for item in txn.open_table(ATTRIBUTES)?.iter()? {
             let (k, v) = item?;
             let rec: AttrRec = decode("attribute", v.value())?;

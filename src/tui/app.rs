@@ -144,6 +144,7 @@ impl App {
                 super::panes::overlay::Outcome::Filter(q) => self.apply_filter(&q),
                 super::panes::overlay::Outcome::Pivot(v) => self.pivot(v),
             }
+            self.follow_selection();
             return;
         }
         // Ctrl-C always quits, whatever the keymap says.
@@ -205,7 +206,11 @@ impl App {
             Command::ShowEvents => self.show(Tab::Events),
             Command::ShowIndicators => self.show(Tab::Indicators),
             Command::ShowGraph => self.show(Tab::Graph),
-            Command::ToggleDetail => self.show_detail = !self.show_detail,
+            Command::ToggleDetail => {
+                self.show_detail = !self.show_detail;
+                // Hidden, the detail cannot be browsed.
+                self.detail.focus = false;
+            }
             Command::Up => self.nav(|n| n.up(1)),
             Command::Down => self.nav(|n| n.down(1)),
             Command::Top => self.nav(|n| n.top()),
@@ -476,6 +481,7 @@ impl App {
         match kind {
             EntryKind::Value => self.pivot(entry.text.to_string()),
             EntryKind::EventInfo => {
+                self.detail.focus = false;
                 if let Some(u) = entry.event {
                     self.tab = Tab::Events;
                     self.events.select_uuid(u);
@@ -523,7 +529,7 @@ impl App {
                 self.indicators.set_index(&idx);
                 self.index = Some(idx);
                 if let Some(Overlay::Search(s)) = self.overlay.as_mut() {
-                    s.requery(&mut self.requests);
+                    s.index_changed(&mut self.requests);
                 }
             }
             Msg::Search {
@@ -564,7 +570,11 @@ impl App {
             Msg::FeedDetail(d) => self.detail.set_feed(*d),
             Msg::Graph(v, g) => self.graph.set_graph(v, *g),
             Msg::Sync(e) => self.on_sync(e),
-            Msg::Changed => self.reload(false),
+            Msg::Changed => {
+                // Scores and tags of what is on screen may have changed.
+                self.indicators.clear_facts();
+                self.reload(false);
+            }
             Msg::NewData => self.reload(true),
             Msg::Info(t) => self.info(t),
             Msg::Error(t) => {

@@ -593,3 +593,15 @@ fn overlays_at_both_sizes() {
         assert!(h.app.overlay.is_none(), "{name} closes with Esc");
     }
 }
+
+#[test]
+fn browsing_an_events_attributes_at_80x24_gives_the_detail_the_screen() {
+    let mut h = Harness::new();
+    h.keys("l2<Enter>");
+    assert_eq!(h.app.context(), "detail");
+    let s = h.screen(80, 24);
+    assert!(s.contains("Event: attributes"), "{s}");
+    h.keys("<Backspace>");
+    let s = h.screen(80, 24);
+    assert!(s.contains("Events (2"), "the list again: {s}");
+}

@@ -37,7 +37,7 @@ pub fn draw(f: &mut Frame, app: &mut App, store: &str) {
     if app.welcome() {
         welcome::render(f, body, &ui, &app.keymap, store);
     } else {
-        let (main, detail) = split(body, app.show_detail);
+        let (main, detail) = split(body, app.show_detail, app.detail.focus);
         if let Some(main) = main {
             match app.tab {
                 Tab::Feeds => app.feeds.render(f, main, &ui),
@@ -88,8 +88,10 @@ fn ascii_fold(buf: &mut ratatui::buffer::Buffer) {
     }
 }
 
-/// Where the view and the detail go. On a small terminal the detail key swaps them.
-fn split(body: Rect, show_detail: bool) -> (Option<Rect>, Option<Rect>) {
+/// Where the view and the detail go. On a small terminal the detail key swaps them, and
+/// browsing the detail (`focus`) gives it the screen.
+fn split(body: Rect, show_detail: bool, focus: bool) -> (Option<Rect>, Option<Rect>) {
+    let show_detail = show_detail || focus;
     if body.width >= SIDE_BY_SIDE {
         if !show_detail {
             return (Some(body), None);
@@ -104,6 +106,8 @@ fn split(body: Rect, show_detail: bool) -> (Option<Rect>, Option<Rect>) {
         let [m, d] =
             Layout::vertical([Constraint::Percentage(60), Constraint::Fill(1)]).areas(body);
         (Some(m), Some(d))
+    } else if focus {
+        (None, Some(body))
     } else if show_detail {
         (Some(body), None)
     } else {

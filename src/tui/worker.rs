@@ -29,7 +29,7 @@ pub struct Worker {
     tx: UnboundedSender<Msg>,
     index: Arc<Mutex<Option<Arc<Index>>>>,
     search: std::sync::mpsc::Sender<(String, u64)>,
-    index_busy: AtomicBool,
+    index_lock: Mutex<()>,
     index_again: AtomicBool,
 }
 
@@ -93,7 +93,7 @@ impl Worker {
             tx,
             index,
             search,
-            index_busy: AtomicBool::new(false),
+            index_lock: Mutex::new(()),
             index_again: AtomicBool::new(false),
         }
     }
@@ -150,30 +150,34 @@ impl Worker {
             Request::Index => {
                 // One rebuild at a time: a request that comes during one makes it run once
                 // more at the end, however many came (a burst of syncs costs two scans).
-                if self.index_busy.swap(true, Ordering::SeqCst) {
-                    self.index_again.store(true, Ordering::SeqCst);
-                    return Ok(Vec::new());
-                }
                 let mut out = Vec::new();
                 loop {
-                    self.index_again.store(false, Ordering::SeqCst);
-                    let idx = match s.browse_entries(MAX_ENTRY) {
-                        Ok(entries) => Arc::new(Index::new(entries)),
-                        Err(err) => {
-                            self.index_busy.store(false, Ordering::SeqCst);
-                            return Err(err.to_string());
+                    let guard = match self.index_lock.try_lock() {
+                        Ok(g) => g,
+                        // A rebuild that panicked left the lock poisoned, not held.
+                        Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+                        Err(std::sync::TryLockError::WouldBlock) => {
+                            self.index_again.store(true, Ordering::SeqCst);
+                            return Ok(out);
                         }
                     };
-                    if let Ok(mut g) = self.index.lock() {
-                        *g = Some(Arc::clone(&idx));
+                    loop {
+                        self.index_again.store(false, Ordering::SeqCst);
+                        let idx = Arc::new(Index::new(s.browse_entries(MAX_ENTRY).map_err(e)?));
+                        if let Ok(mut g) = self.index.lock() {
+                            *g = Some(Arc::clone(&idx));
+                        }
+                        out.push(Msg::Index(idx));
+                        if !self.index_again.load(Ordering::SeqCst) {
+                            break;
+                        }
                     }
-                    out.clear();
-                    out.push(Msg::Index(idx));
+                    drop(guard);
+                    // A request that came between the last check and the unlock.
                     if !self.index_again.load(Ordering::SeqCst) {
                         break;
                     }
                 }
-                self.index_busy.store(false, Ordering::SeqCst);
                 out
             }
             Request::Search { query, generation } => {
@@ -243,7 +247,8 @@ impl Worker {
                 let t = now();
                 let mut out = Vec::with_capacity(values.len());
                 for v in values {
-                    let mut hit = s.lookup_indexed(&v).map_err(e)?;
+                    // One value the store cannot read shows as unknown; the rest still come.
+                    let mut hit = s.lookup_indexed(&v).ok().flatten();
                     if let Some(h) = hit.as_mut() {
                         h.warninglists =
                             crate::correlate::annotate::flags(&self.lists, &h.types, &h.value);
@@ -397,7 +402,8 @@ impl Worker {
             }
             Request::EditEvent { event, edit } => {
                 s.edit_event(event, &edit).map_err(e)?;
-                vec![Msg::Info("event saved".into()), Msg::Changed]
+                // Titles and tags are search targets: the index is rebuilt.
+                vec![Msg::Info("event saved".into()), Msg::NewData]
             }
             Request::Comment {
                 event,

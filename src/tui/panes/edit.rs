@@ -25,6 +25,9 @@ pub struct EditBox {
     pub event: Uuid,
     pub field: Field,
     pub area: TextArea<'static>,
+    /// The text as first shown: unchanged, nothing is written (so escaped controls in a
+    /// feed's title are never saved as literal text unless the user edits it).
+    initial: String,
 }
 
 pub enum EditOutcome {
@@ -40,7 +43,13 @@ impl EditBox {
             crate::safe_text::escape_controls(current).replace('\n', " "),
         ]);
         area.move_cursor(ratatui_textarea::CursorMove::End);
-        EditBox { event, field, area }
+        let initial = area.lines().join(" ");
+        EditBox {
+            event,
+            field,
+            area,
+            initial,
+        }
     }
 
     pub fn on_key(&mut self, key: KeyEvent) -> EditOutcome {
@@ -53,6 +62,9 @@ impl EditBox {
             }
             KeyCode::Enter => {
                 let text = self.area.lines().join(" ");
+                if text == self.initial {
+                    return EditOutcome::Close;
+                }
                 let event = self.event;
                 EditOutcome::Save(match self.field {
                     Field::Info => Request::EditEvent {

@@ -77,6 +77,12 @@ impl IndicatorsPane {
         self.rows.clear();
     }
 
+    /// Forget the facts of the rows (scores or tags changed): they are asked for again.
+    pub fn clear_facts(&mut self) {
+        self.facts.clear();
+        self.asked.clear();
+    }
+
     /// Run `query` (an empty one clears the filter).
     pub fn start_filter(&mut self, query: &str) -> Option<Request> {
         let query = query.trim().to_string();

@@ -373,6 +373,14 @@ impl SearchOverlay {
         });
     }
 
+    /// The index changed under the hits shown: they point into the old one, so they go
+    /// until the new answer comes.
+    pub fn index_changed(&mut self, requests: &mut Vec<Request>) {
+        self.hits.clear();
+        self.nav.set_len(0);
+        self.requery(requests);
+    }
+
     pub fn results(&mut self, generation: u64, hits: Vec<Hit>, total: usize, millis: u128) {
         // Answers arrive in order; an older one than shown is stale.
         if generation < self.shown || generation > self.generation {
