@@ -125,11 +125,14 @@ impl Engine {
         Some(tokio::spawn(async move {
             // Undone however the task ends (a panic included), or the feed could never run
             // again and `idle` would wait forever.
-            let _guard = Running {
+            let mut guard = Running {
                 inner: Arc::clone(&inner),
                 name: feed.name.clone(),
+                reported: false,
             };
-            run_feed(&inner, feed, cancel_rx).await
+            let run = run_feed(&inner, feed, cancel_rx).await;
+            guard.reported = true;
+            run
         }))
     }
 
@@ -182,10 +185,20 @@ impl Engine {
 struct Running {
     inner: Arc<Inner>,
     name: String,
+    /// The run reported how it ended; if not (it panicked), the guard says it failed, so no
+    /// view waits for it forever.
+    reported: bool,
 }
 
 impl Drop for Running {
     fn drop(&mut self) {
+        if !self.reported {
+            let _ = self.inner.events.send(SyncEvent::Failed {
+                feed: self.name.clone(),
+                error: "internal error: the run stopped unexpectedly; the previous data stands"
+                    .into(),
+            });
+        }
         let mut running = lock(&self.inner.running);
         running.remove(&self.name);
         self.inner.count.send_modify(|n| *n = n.saturating_sub(1));
