@@ -191,3 +191,57 @@ fn an_output_file_is_written_whole() {
     let out = td.run(["export", "--format", "text", "--min-score", "200"]);
     assert!(stderr(&out).contains("--min-score"), "{}", stderr(&out));
 }
+
+#[test]
+fn zeek_intel_and_ecs_documents() {
+    let td = setup();
+    let out = td.run(["export", "--format", "zeek"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let l = lines(&out);
+    assert_eq!(
+        l[0],
+        "#fields\tindicator\tindicator_type\tmeta.source\tmeta.desc\tmeta.url"
+    );
+    assert!(
+        l.iter()
+            .any(|r| r.starts_with("45.153.160.2\tIntel::ADDR\tblocklist\t")),
+        "{l:?}"
+    );
+    assert!(
+        l.iter()
+            .any(|r| r.starts_with("x.example/a,b\tIntel::URL\t")),
+        "{l:?}"
+    );
+    assert!(
+        l.iter()
+            .any(|r| r.starts_with("evil-export.example\tIntel::DOMAIN\t")),
+        "{l:?}"
+    );
+    // Every record has the header's five fields.
+    assert!(
+        l.iter().skip(1).all(|r| r.split('\t').count() == 5),
+        "{l:?}"
+    );
+    assert!(
+        !l.iter().any(|r| r.contains("198.51.100.1")),
+        "TLP:RED held back"
+    );
+
+    let out = td.run(["export", "--format", "ecs", "--type", "domain"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let docs: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(docs.len(), 1);
+    let d = &docs[0];
+    assert_eq!(d["event"]["kind"], "enrichment");
+    assert_eq!(d["threat"]["indicator"]["type"], "domain-name");
+    assert_eq!(
+        d["threat"]["indicator"]["url"]["domain"],
+        "evil-export.example"
+    );
+    assert_eq!(d["threat"]["indicator"]["marking"]["tlp"], "GREEN");
+    assert_eq!(d["threat"]["indicator"]["description"], "said \"hi\"");
+    assert!(d["@timestamp"].as_str().unwrap().ends_with('Z'));
+}

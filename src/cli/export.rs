@@ -12,6 +12,10 @@ enum Format {
     Text,
     /// MISP's attribute CSV columns.
     Csv,
+    /// A Zeek Intel framework file.
+    Zeek,
+    /// NDJSON documents with Elastic Common Schema `threat.indicator.*` fields.
+    Ecs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -108,6 +112,8 @@ pub fn run(dir: &Path, lists: Option<&Path>, args: Args) -> anyhow::Result<ExitC
     let mut sink: Box<dyn Sink> = match args.format {
         Format::Text => Box::new(export::csv_text::Text::default()),
         Format::Csv => Box::new(export::csv_text::Csv),
+        Format::Zeek => Box::new(export::rules::Zeek::default()),
+        Format::Ecs => Box::new(export::ecs::Ecs::default()),
     };
     let counts = match &args.out {
         None => {

@@ -3,6 +3,8 @@
 //! `tlp:amber+strict` leaves unless the user names those levels.
 
 pub mod csv_text;
+pub mod ecs;
+pub mod rules;
 
 use std::collections::HashSet;
 use std::io::Write;
