@@ -245,3 +245,70 @@ fn zeek_intel_and_ecs_documents() {
     assert_eq!(d["threat"]["indicator"]["description"], "said \"hi\"");
     assert!(d["@timestamp"].as_str().unwrap().ends_with('Z'));
 }
+
+#[test]
+fn suricata_rules_and_an_rpz_zone() {
+    let td = setup();
+    let out = td.run(["export", "--format", "suricata"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rules: Vec<String> = lines(&out)
+        .into_iter()
+        .filter(|l| l.starts_with("alert "))
+        .collect();
+    assert!(
+        rules
+            .iter()
+            .any(|r| r.starts_with("alert ip $HOME_NET any -> [45.153.160.2] any (msg:")),
+        "{rules:?}"
+    );
+    assert!(
+        rules.iter().any(|r| r
+            .contains("dns.query; dotprefix; content:\".evil-export.example\"; endswith; nocase;")),
+        "{rules:?}"
+    );
+    assert!(
+        rules.iter().any(|r| r.contains(
+            "http.host; content:\"x.example\"; endswith; http.uri; content:\"/a,b\"; bsize:4;"
+        )),
+        "{rules:?}"
+    );
+    // sids: unique, in the local range, the same on the next run.
+    let sids: Vec<&str> = rules
+        .iter()
+        .map(|r| r.split("sid:").nth(1).unwrap().split(';').next().unwrap())
+        .collect();
+    let unique: std::collections::HashSet<_> = sids.iter().collect();
+    assert_eq!(unique.len(), sids.len());
+    let again = td.run(["export", "--format", "suricata"]);
+    assert_eq!(again.stdout, out.stdout, "stable across runs");
+    // `suricata -T` checks them where Suricata is installed.
+    if std::process::Command::new("suricata")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        let rules_file = td.file("td.rules", &out.stdout);
+        let check = std::process::Command::new("suricata")
+            .args(["-T", "-S"])
+            .arg(&rules_file)
+            .output()
+            .unwrap();
+        assert!(
+            check.status.success(),
+            "{}",
+            String::from_utf8_lossy(&check.stderr)
+        );
+    } else {
+        eprintln!("skipped `suricata -T`: suricata is not installed (Debian backports has it)");
+    }
+
+    let out = td.run(["export", "--format", "rpz"]);
+    let l = lines(&out);
+    assert!(l[0] == "$TTL 300" && l[1].starts_with("@ IN SOA "), "{l:?}");
+    assert!(l.contains(&"evil-export.example CNAME .".to_string()));
+    assert!(l.contains(&"*.evil-export.example CNAME .".to_string()));
+    assert!(
+        l.contains(&"32.2.160.153.45.rpz-ip CNAME .".to_string()),
+        "{l:?}"
+    );
+}

@@ -16,6 +16,10 @@ enum Format {
     Zeek,
     /// NDJSON documents with Elastic Common Schema `threat.indicator.*` fields.
     Ecs,
+    /// Suricata rules (addresses, DNS names, URLs); sids stable across runs.
+    Suricata,
+    /// A DNS response-policy zone (names with their subdomains, IPv4 addresses).
+    Rpz,
 }
 
 #[derive(Debug, clap::Args)]
@@ -61,6 +65,9 @@ pub struct Args {
     /// Let this TLP level out too (red, amber+strict are held back by default; repeatable).
     #[arg(long = "tlp", value_name = "LEVEL")]
     tlp: Vec<String>,
+    /// Suricata: the first sid of the million the rules use.
+    #[arg(long, default_value_t = 1_000_000)]
+    sid_base: u64,
     /// With --out: print the counts as JSON.
     #[arg(long, requires = "out")]
     json: bool,
@@ -114,6 +121,8 @@ pub fn run(dir: &Path, lists: Option<&Path>, args: Args) -> anyhow::Result<ExitC
         Format::Csv => Box::new(export::csv_text::Csv),
         Format::Zeek => Box::new(export::rules::Zeek::default()),
         Format::Ecs => Box::new(export::ecs::Ecs::default()),
+        Format::Suricata => Box::new(export::ids::Suricata::new(args.sid_base)),
+        Format::Rpz => Box::new(export::ids::Rpz::default()),
     };
     let counts = match &args.out {
         None => {

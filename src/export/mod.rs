@@ -4,6 +4,7 @@
 
 pub mod csv_text;
 pub mod ecs;
+pub mod ids;
 pub mod rules;
 
 use std::collections::HashSet;
