@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::command::{self, Command};
+use super::command::Command;
 use super::fuzzy::Index;
 use super::keymap::{Keymap, Lookup};
 use super::keys::Key;
@@ -123,7 +123,7 @@ impl App {
         }
     }
 
-    fn info(&mut self, text: impl Into<String>) {
+    pub(super) fn info(&mut self, text: impl Into<String>) {
         self.status = Some(Status {
             text: text.into(),
             error: false,
@@ -310,58 +310,6 @@ impl App {
             Command::Noop => {}
         }
         self.follow_selection();
-    }
-
-    /// A query line from the filter overlay: `=name QUERY` saves it as a view, `@name` loads
-    /// one, anything else filters the indicators.
-    pub fn apply_filter(&mut self, line: &str) {
-        let line = line.trim();
-        // On the events view the line is words to find in the events.
-        if self.tab == Tab::Events {
-            self.events.set_words(line);
-            return;
-        }
-        let query = if let Some(rest) = line.strip_prefix('=') {
-            let (name, q) = rest.split_once(' ').unwrap_or((rest, ""));
-            let Some(path) = self.views_path.clone() else {
-                return self.error("no config directory to save views in");
-            };
-            if let Err(e) = super::views::save(&path, name, q.trim()) {
-                return self.error(e);
-            }
-            self.info(format!("view {} saved", super::text::safe(name)));
-            q.trim().to_string()
-        } else if let Some(name) = line.strip_prefix('@') {
-            let found = self
-                .views_path
-                .as_deref()
-                .map(super::views::load)
-                .transpose()
-                .map(|v| v.and_then(|mut m| m.remove(name.trim())));
-            match found {
-                Ok(Some(q)) => q,
-                Ok(None) => {
-                    return self.error(format!("no view named {}", super::text::safe(name)));
-                }
-                Err(e) => return self.error(e),
-            }
-        } else {
-            line.to_string()
-        };
-        if let Err(e) = super::query::Query::parse(&query) {
-            return self.error(e);
-        }
-        self.tab = Tab::Indicators;
-        if let Some(r) = self.indicators.start_filter(&query) {
-            self.requests.push(r);
-        }
-    }
-
-    fn error(&mut self, text: impl Into<String>) {
-        self.status = Some(Status {
-            text: text.into(),
-            error: true,
-        });
     }
 
     fn show(&mut self, tab: Tab) {
@@ -602,28 +550,5 @@ impl App {
             // New data: the views reload what they show.
             self.reload(new_values);
         }
-    }
-
-    /// Help rows for the current context: (keys, description), one row per command, from
-    /// the keymap and the registry, so help can never drift from what the keys do.
-    pub fn help_rows(&self, context: &str) -> Vec<(String, String)> {
-        let mut rows: Vec<(Command, Vec<String>, String)> = Vec::new();
-        for b in self.keymap.bindings(context) {
-            let keys = super::keymap::show_keys(&b.keys);
-            match rows.iter_mut().find(|(c, _, _)| *c == b.command) {
-                Some((_, ks, _)) => ks.push(keys),
-                None => {
-                    let desc = if b.desc.is_empty() {
-                        command::info(b.command).desc.to_string()
-                    } else {
-                        b.desc.clone()
-                    };
-                    rows.push((b.command, vec![keys], desc));
-                }
-            }
-        }
-        rows.into_iter()
-            .map(|(_, ks, d)| (ks.join(", "), d))
-            .collect()
     }
 }

@@ -250,6 +250,29 @@ impl Keymap {
         out
     }
 
+    /// Help rows for the current context: (keys, description), one row per command, from
+    /// the keymap and the registry, so help can never drift from what the keys do.
+    pub fn help_rows(&self, context: &str) -> Vec<(String, String)> {
+        let mut rows: Vec<(Command, Vec<String>, String)> = Vec::new();
+        for b in self.bindings(context) {
+            let keys = show_keys(&b.keys);
+            match rows.iter_mut().find(|(c, _, _)| *c == b.command) {
+                Some((_, ks, _)) => ks.push(keys),
+                None => {
+                    let desc = if b.desc.is_empty() {
+                        command::info(b.command).desc.to_string()
+                    } else {
+                        b.desc.clone()
+                    };
+                    rows.push((b.command, vec![keys], desc));
+                }
+            }
+        }
+        rows.into_iter()
+            .map(|(_, ks, d)| (ks.join(", "), d))
+            .collect()
+    }
+
     /// The first key sequence bound to `command` in `context`, for hints.
     pub fn key_for(&self, context: &str, command: Command) -> Option<String> {
         self.bindings(context)

@@ -9,6 +9,7 @@ pub mod keys;
 pub mod msg;
 pub mod panes;
 pub mod query;
+mod query_line;
 pub mod sample;
 pub mod save;
 pub mod text;
@@ -21,6 +22,8 @@ pub mod run;
 pub mod term;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_more;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -273,7 +273,7 @@ impl Overlay {
             }
             Overlay::Search(s) => s.render(f, popup, ui),
             Overlay::Help(hp) => {
-                let rows = app.help_rows(hp.context);
+                let rows = app.keymap.help_rows(hp.context);
                 let lines: Vec<Line> = rows
                     .iter()
                     .skip(hp.scroll.min(rows.len().saturating_sub(1)))
