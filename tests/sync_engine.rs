@@ -13,24 +13,9 @@ use threatdeck::sync::engine::{Engine, SyncEvent};
 
 fn feed(name: &str, url: &str) -> FeedRec {
     FeedRec {
-        name: name.into(),
-        provider: String::new(),
-        location: url.into(),
-        format: "freetext".into(),
-        columns: None,
-        delimiter: None,
         interval_secs: 3600,
         enabled: true,
-        created: 0,
-        max_bytes: None,
-        timeout_secs: None,
-        collection: None,
-        sentinel: None,
-        headers: Vec::new(),
-        exclude: None,
-        tags: Vec::new(),
-        confidence: None,
-        stale_after_secs: None,
+        ..FeedRec::new(name, url, "freetext")
     }
 }
 

@@ -196,11 +196,7 @@ impl Store {
     /// list are not related to each other, and a list can hold millions.
     pub fn event_values(&self, event: Uuid, cap: usize) -> Result<Option<(Vec<Holder>, u64)>> {
         let txn = self.read()?;
-        let Some(id) = txn
-            .open_table(EVENT_UUIDS)?
-            .get(event.as_u128())?
-            .map(|v| v.value())
-        else {
+        let Some(id) = event_id(&txn.open_table(EVENT_UUIDS)?, event)? else {
             return Ok(Some((Vec::new(), 0)));
         };
         if self

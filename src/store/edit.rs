@@ -23,11 +23,7 @@ impl Store {
     /// timestamp (a re-import) does not undo it, as in MISP.
     pub fn edit_event(&self, uuid: Uuid, edit: &EventEdit) -> Result<()> {
         let mut w = self.writer()?;
-        let id = w
-            .txn()
-            .open_table(EVENT_UUIDS)?
-            .get(uuid.as_u128())?
-            .map(|v| v.value())
+        let id = event_id(&w.txn().open_table(EVENT_UUIDS)?, uuid)?
             .ok_or_else(|| StoreError::NotFound(format!("no event {uuid}")))?;
         let mut ev = w.event_rec(id)?;
         let now = crate::model::time::now();
@@ -89,11 +85,7 @@ impl Store {
     /// not new evidence, and the score decays from when the value was last seen.
     pub fn set_attribute_comment(&self, event: Uuid, attr: Uuid, comment: &str) -> Result<()> {
         let mut w = self.writer()?;
-        let id = w
-            .txn()
-            .open_table(EVENT_UUIDS)?
-            .get(event.as_u128())?
-            .map(|v| v.value())
+        let id = event_id(&w.txn().open_table(EVENT_UUIDS)?, event)?
             .ok_or_else(|| StoreError::NotFound(format!("no event {event}")))?;
         let comment: String = comment.trim().chars().take(MAX_COMMENT).collect();
         let found = {

@@ -60,6 +60,36 @@ pub struct FeedRec {
     pub stale_after_secs: Option<u64>,
 }
 
+impl FeedRec {
+    /// A feed at `location` with every setting at its default: disabled, daily.
+    pub fn new(
+        name: impl Into<String>,
+        location: impl Into<String>,
+        format: impl Into<String>,
+    ) -> FeedRec {
+        FeedRec {
+            name: name.into(),
+            provider: String::new(),
+            location: location.into(),
+            format: format.into(),
+            columns: None,
+            delimiter: None,
+            interval_secs: 86_400,
+            enabled: false,
+            created: crate::model::time::now(),
+            max_bytes: None,
+            timeout_secs: None,
+            collection: None,
+            sentinel: None,
+            headers: Vec::new(),
+            exclude: None,
+            tags: Vec::new(),
+            confidence: None,
+            stale_after_secs: None,
+        }
+    }
+}
+
 /// One sync run of a feed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunRec {

@@ -226,11 +226,7 @@ impl Store {
     /// One event's summary, by uuid.
     pub fn event_summary(&self, uuid: Uuid) -> Result<Option<EventSummary>> {
         let txn = self.read()?;
-        let Some(id) = txn
-            .open_table(EVENT_UUIDS)?
-            .get(uuid.as_u128())?
-            .map(|v| v.value())
-        else {
+        let Some(id) = event_id(&txn.open_table(EVENT_UUIDS)?, uuid)? else {
             return Ok(None);
         };
         let events = txn.open_table(EVENTS)?;
@@ -254,11 +250,7 @@ impl Store {
     /// The timestamp of a stored event, for add-or-replace decisions before downloading it.
     pub fn event_timestamp(&self, uuid: Uuid) -> Result<Option<i64>> {
         let txn = self.read()?;
-        let Some(id) = txn
-            .open_table(EVENT_UUIDS)?
-            .get(uuid.as_u128())?
-            .map(|v| v.value())
-        else {
+        let Some(id) = event_id(&txn.open_table(EVENT_UUIDS)?, uuid)? else {
             return Ok(None);
         };
         let ev = txn
@@ -272,11 +264,7 @@ impl Store {
     /// The attributes of one event (object attributes included), or None if unknown.
     pub fn event_attributes(&self, uuid: Uuid) -> Result<Option<Vec<Attribute>>> {
         let txn = self.read()?;
-        let Some(id) = txn
-            .open_table(EVENT_UUIDS)?
-            .get(uuid.as_u128())?
-            .map(|v| v.value())
-        else {
+        let Some(id) = event_id(&txn.open_table(EVENT_UUIDS)?, uuid)? else {
             return Ok(None);
         };
         let event_uuid = uuid.as_u128();

@@ -72,3 +72,11 @@ pub fn split_index_key(key: u128) -> (u64, u64) {
 pub fn hash_range(hash: u64) -> std::ops::RangeInclusive<u128> {
     index_key(hash, 0)..=index_key(hash, u64::MAX)
 }
+
+/// The store's id of the event `uuid`, from either kind of transaction's table.
+pub fn event_id(
+    uuids: &impl redb::ReadableTable<u128, u64>,
+    uuid: uuid::Uuid,
+) -> Result<Option<u64>, redb::StorageError> {
+    Ok(uuids.get(uuid.as_u128())?.map(|v| v.value()))
+}

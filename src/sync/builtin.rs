@@ -165,24 +165,13 @@ pub fn feeds(now: i64) -> Vec<FeedRec> {
         .iter()
         .map(
             |(name, provider, url, format, columns, delimiter, interval, sentinel)| FeedRec {
-                name: (*name).to_string(),
                 provider: (*provider).to_string(),
-                location: (*url).to_string(),
-                format: (*format).to_string(),
                 columns: (!columns.is_empty()).then(|| columns.to_vec()),
                 delimiter: *delimiter,
                 interval_secs: *interval,
-                enabled: false,
                 created: now,
-                max_bytes: None,
-                timeout_secs: None,
-                collection: None,
-                headers: Vec::new(),
                 sentinel: sentinel.map(str::to_string),
-                exclude: None,
-                tags: Vec::new(),
-                confidence: None,
-                stale_after_secs: None,
+                ..FeedRec::new(*name, *url, *format)
             },
         )
         .collect()

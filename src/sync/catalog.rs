@@ -8,8 +8,6 @@ use serde_json::Value;
 use crate::ingest::ParseError;
 use crate::store::feeds::FeedRec;
 
-use super::parse_interval;
-
 #[derive(Deserialize)]
 struct Entry {
     #[serde(rename = "Feed")]
@@ -98,27 +96,15 @@ pub fn parse(bytes: &[u8], now: i64) -> Result<(Vec<FeedRec>, Vec<String>), Pars
             .filter(|d| !d.is_empty() && *d != ",")
             .and_then(|d| crate::ingest::csv::parse_delimiter(d).ok());
         feeds.push(FeedRec {
-            name: f.name,
             provider: f.provider,
-            location: f.url,
-            format: format.to_string(),
             columns,
             delimiter,
-            // MISP's default cron fetch is daily.
-            interval_secs: parse_interval("1d").unwrap_or(86_400),
-            enabled: false,
             created: now,
-            max_bytes: None,
-            timeout_secs: None,
-            collection: None,
-            headers: Vec::new(),
-            sentinel: None,
             exclude: settings["common"]["excluderegex"]
                 .as_str()
                 .and_then(php_regex),
-            tags: Vec::new(),
-            confidence: None,
-            stale_after_secs: None,
+            // MISP's default cron fetch is daily, as `FeedRec::new`.
+            ..FeedRec::new(f.name, f.url, format)
         });
     }
     Ok((feeds, skipped))

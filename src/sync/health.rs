@@ -97,24 +97,9 @@ mod tests {
 
     fn feed() -> FeedRec {
         FeedRec {
-            name: "f".into(),
-            provider: String::new(),
-            location: "/x".into(),
-            format: "freetext".into(),
-            columns: None,
-            delimiter: None,
             interval_secs: 3600,
             enabled: true,
-            created: 0,
-            max_bytes: None,
-            timeout_secs: None,
-            collection: None,
-            headers: Vec::new(),
-            sentinel: None,
-            exclude: None,
-            tags: Vec::new(),
-            confidence: None,
-            stale_after_secs: None,
+            ..FeedRec::new("f", "/x", "freetext")
         }
     }
 

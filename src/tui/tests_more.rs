@@ -248,24 +248,12 @@ fn a_feed_is_enabled_and_synced_from_the_feeds_view() {
     let list = h._dir.path().join("mnt-blocklist.txt");
     std::fs::write(&list, "198.51.100.201\n198.51.100.202\nbad-host.example\n").unwrap();
     let feed = crate::store::feeds::FeedRec {
-        name: "local-blocklist".into(),
-        provider: "test".into(),
-        location: list.display().to_string(),
-        format: "freetext".into(),
-        columns: None,
-        delimiter: None,
-        interval_secs: 3600,
-        enabled: false,
-        created: 0,
-        max_bytes: None,
-        timeout_secs: None,
-        collection: None,
-        sentinel: None,
-        headers: Vec::new(),
-        exclude: None,
         tags: vec!["tlp:clear".into()],
-        confidence: None,
-        stale_after_secs: None,
+        ..crate::store::feeds::FeedRec::new(
+            "local-blocklist",
+            list.display().to_string(),
+            "freetext",
+        )
     };
     h.store.put_feed(&feed).unwrap();
     h.app.run(super::command::Command::Refresh);
