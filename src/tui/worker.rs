@@ -163,7 +163,16 @@ impl Worker {
                     };
                     loop {
                         self.index_again.store(false, Ordering::SeqCst);
-                        let idx = Arc::new(Index::new(s.browse_entries(MAX_ENTRY).map_err(e)?));
+                        let entries = match s.browse_entries(MAX_ENTRY) {
+                            Ok(x) => x,
+                            Err(err) => {
+                                out.push(Msg::Error(err.to_string()));
+                                break;
+                            }
+                        };
+                        // The newest only: two million-entry indexes must not wait together.
+                        out.retain(|m| !matches!(m, Msg::Index(_)));
+                        let idx = Arc::new(Index::new(entries));
                         if let Ok(mut g) = self.index.lock() {
                             *g = Some(Arc::clone(&idx));
                         }
