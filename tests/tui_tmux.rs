@@ -128,7 +128,8 @@ fn search_a_value_pivot_and_quit_with_the_terminal_restored() {
     t.keys(&["/"]);
     t.wait_for("Search");
     t.keys(&["198.51.100.77"]);
-    t.wait_for("ip-dst         198.51.100.77");
+    // An address is looked up in the store's index: one exact row.
+    t.wait_for("exact          198.51.100.77");
     t.keys(&["Enter"]);
     let s = t.wait_for("exact · event (2)");
     assert!(s.contains("198.51.100.77  ip-dst"), "{s}");

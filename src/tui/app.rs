@@ -483,6 +483,7 @@ impl App {
             Msg::Search {
                 generation,
                 index,
+                exact,
                 hits,
                 total,
                 millis,
@@ -497,7 +498,7 @@ impl App {
                     return;
                 }
                 if let Some(Overlay::Search(s)) = self.overlay.as_mut() {
-                    s.results(generation, hits, total, millis);
+                    s.results(generation, exact, hits, total, millis);
                 }
             }
             Msg::Rows(rows) => self.indicators.set_facts(rows),

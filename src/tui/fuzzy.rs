@@ -5,6 +5,17 @@
 
 use crate::store::browse::{Entry, EntryKind};
 
+/// A query that names one value exactly (an address, a network, a hash): looked up in the
+/// store's index, not scored against every value. Returns the value as stored.
+pub fn exact_form(query: &str) -> Option<String> {
+    let q = query.trim();
+    if crate::model::ip::ip_key(q).is_some() || crate::model::ip::cidr_key(q).is_some() {
+        return Some(q.to_string());
+    }
+    let hex = q.bytes().all(|b| b.is_ascii_hexdigit());
+    (hex && matches!(q.len(), 32 | 40 | 64 | 128)).then(|| q.to_ascii_lowercase())
+}
+
 /// Longest query scored; longer ones are cut (a pasted blob is not a fuzzy query).
 pub const MAX_QUERY: usize = 64;
 
@@ -129,6 +140,12 @@ mod tests {
         assert_eq!(&*idx.entries[hits[0].index].text, "evil.example");
         assert_eq!(hits[0].positions, [0, 1, 2, 3]);
         // Multi-byte text highlights whole characters.
+        assert_eq!(exact_form(" 192.0.2.1 ").as_deref(), Some("192.0.2.1"));
+        assert_eq!(
+            exact_form(&"AB".repeat(16)).as_deref(),
+            Some(&*"ab".repeat(16))
+        );
+        assert!(exact_form("evil").is_none() && exact_form("10.12").is_none());
         let (hits, _) = idx.search("évil", 10);
         let top = &hits[0];
         assert_eq!(&*idx.entries[top.index].text, "évil.example");

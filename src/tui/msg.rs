@@ -116,6 +116,9 @@ pub enum Msg {
         generation: u64,
         /// The index the hits point into.
         index: Option<Arc<Index>>,
+        /// The value the query names exactly, found in the store's index (then `hits` is
+        /// empty: no fuzzy scan was needed).
+        exact: Option<String>,
         hits: Vec<Hit>,
         total: usize,
         millis: u128,

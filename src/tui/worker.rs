@@ -33,6 +33,33 @@ pub struct Worker {
     index_again: AtomicBool,
 }
 
+/// The answer to a search: an exact value from the store's index when the query names one
+/// (an address, a hash), else the fuzzy matcher's best page.
+fn search_answer(store: &Store, index: &Arc<Index>, query: &str, generation: u64) -> Msg {
+    let t = std::time::Instant::now();
+    if let Some(v) = super::fuzzy::exact_form(query)
+        && store.holds(&v).unwrap_or(false)
+    {
+        return Msg::Search {
+            generation,
+            index: Some(Arc::clone(index)),
+            exact: Some(v),
+            hits: Vec::new(),
+            total: 1,
+            millis: t.elapsed().as_millis(),
+        };
+    }
+    let (hits, total) = index.search(query, 200);
+    Msg::Search {
+        generation,
+        index: Some(Arc::clone(index)),
+        exact: None,
+        hits,
+        total,
+        millis: t.elapsed().as_millis(),
+    }
+}
+
 /// What a background job that panicked tells the user (the request kind, not its data).
 fn panicked(what: &str, p: &(dyn std::any::Any + Send)) -> String {
     let why = p
@@ -54,8 +81,9 @@ impl Worker {
     ) -> Worker {
         let index: Arc<Mutex<Option<Arc<Index>>>> = Arc::new(Mutex::new(None));
         let (search, rx) = std::sync::mpsc::channel::<(String, u64)>();
-        let (idx, out) = (Arc::clone(&index), tx.clone());
+        let (idx, out, store2) = (Arc::clone(&index), tx.clone(), Arc::clone(&store));
         std::thread::spawn(move || {
+            let store = store2;
             while let Ok(mut job) = rx.recv() {
                 // Only the newest query matters.
                 while let Ok(newer) = rx.try_recv() {
@@ -64,22 +92,14 @@ impl Worker {
                 let Some(index) = idx.lock().ok().and_then(|g| g.clone()) else {
                     continue;
                 };
-                let t = std::time::Instant::now();
                 let found = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    index.search(&job.0, 200)
+                    search_answer(&store, &index, &job.0, job.1)
                 }));
-                let Ok((hits, total)) = found else {
+                let Ok(msg) = found else {
                     let _ = out.send(Msg::Error(
                         "the search failed on this query (an internal error)".into(),
                     ));
                     continue;
-                };
-                let msg = Msg::Search {
-                    generation: job.1,
-                    index: Some(Arc::clone(&index)),
-                    hits,
-                    total,
-                    millis: t.elapsed().as_millis(),
                 };
                 if out.send(msg).is_err() {
                     return;
@@ -190,19 +210,10 @@ impl Worker {
                 out
             }
             Request::Search { query, generation } => {
-                let idx = self.index.lock().ok().and_then(|g| g.clone());
-                let t = std::time::Instant::now();
-                let (hits, total) = idx
-                    .as_ref()
-                    .map(|i| i.search(&query, 200))
-                    .unwrap_or_default();
-                vec![Msg::Search {
-                    generation,
-                    index: idx,
-                    hits,
-                    total,
-                    millis: t.elapsed().as_millis(),
-                }]
+                match self.index.lock().ok().and_then(|g| g.clone()) {
+                    Some(idx) => vec![search_answer(s, &idx, &query, generation)],
+                    None => Vec::new(),
+                }
             }
             Request::Filter { query, generation } => {
                 let t = std::time::Instant::now();

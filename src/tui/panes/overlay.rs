@@ -34,6 +34,8 @@ pub struct SearchOverlay {
     /// The generation of the hits shown.
     shown: u64,
     pub hits: Vec<Hit>,
+    /// The value the query names, found in the store's index: the first row.
+    pub exact: Option<String>,
     pub total: usize,
     pub millis: u128,
     nav: Nav,
@@ -120,6 +122,7 @@ impl Overlay {
             generation: 0,
             shown: 0,
             hits: Vec::new(),
+            exact: None,
             total: 0,
             millis: 0,
             nav: Nav::default(),
@@ -206,6 +209,9 @@ impl Overlay {
                     return Outcome::Stay;
                 }
                 if key.code == KeyCode::Enter {
+                    if let Some(v) = &s.exact {
+                        return Outcome::Pivot(v.clone());
+                    }
                     return match (s.nav.get().and_then(|i| s.hits.get(i)), app.index.as_ref()) {
                         (Some(h), Some(idx)) => match idx.entries.get(h.index) {
                             Some(e) => Outcome::Open(e.kind, h.index),
@@ -361,6 +367,7 @@ impl SearchOverlay {
         self.generation += 1;
         if self.input.trim().is_empty() {
             self.hits.clear();
+            self.exact = None;
             self.total = 0;
             self.nav.set_len(0);
             self.shown = self.generation;
@@ -377,20 +384,29 @@ impl SearchOverlay {
     /// until the new answer comes.
     pub fn index_changed(&mut self, requests: &mut Vec<Request>) {
         self.hits.clear();
+        self.exact = None;
         self.nav.set_len(0);
         self.requery(requests);
     }
 
-    pub fn results(&mut self, generation: u64, hits: Vec<Hit>, total: usize, millis: u128) {
+    pub fn results(
+        &mut self,
+        generation: u64,
+        exact: Option<String>,
+        hits: Vec<Hit>,
+        total: usize,
+        millis: u128,
+    ) {
         // Answers arrive in order; an older one than shown is stale.
         if generation < self.shown || generation > self.generation {
             return;
         }
         self.shown = generation;
+        self.nav.set_len(usize::from(exact.is_some()) + hits.len());
+        self.exact = exact;
         self.hits = hits;
         self.total = total;
         self.millis = millis;
-        self.nav.set_len(self.hits.len());
         self.nav.top();
     }
 
@@ -430,6 +446,23 @@ impl SearchOverlay {
             );
             return;
         };
+        if let Some(v) = &self.exact {
+            // Found by the store's index, as typed: one row, no fuzzy scan.
+            let line = Line::from(vec![
+                Span::styled(format!("{:<14} ", "exact"), ui.style("dim")),
+                Span::styled(
+                    fit(v, list.width.saturating_sub(16) as usize, ui.glyphs),
+                    ui.style("value"),
+                ),
+            ]);
+            let mut st = ListState::default().with_selected(Some(0));
+            f.render_stateful_widget(
+                List::new(vec![ListItem::new(line)]).highlight_style(ui.style("selection")),
+                list,
+                &mut st,
+            );
+            return;
+        }
         let range = self.nav.window(list.height as usize);
         let width = list.width.saturating_sub(16) as usize;
         let items: Vec<ListItem> = self.hits[range.clone()]
