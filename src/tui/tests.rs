@@ -194,6 +194,7 @@ fn search_pivot_twice_back_and_mark_a_false_positive() {
     let shown = h.screen(80, 24);
     // An address goes to the store's index, not the fuzzy matcher: one exact row.
     assert!(shown.contains("exact          203.0.113.45"), "{shown}");
+    assert!(shown.contains("Search 1 of 1"), "{shown}");
     h.keys("<Enter>");
     assert_eq!(h.app.tab, Tab::Graph);
     assert_eq!(h.app.graph.current().as_deref(), Some("203.0.113.45"));

@@ -418,7 +418,7 @@ impl SearchOverlay {
         } else {
             format!(
                 "{} of {} in {} ms",
-                self.hits.len(),
+                self.hits.len() + usize::from(self.exact.is_some()),
                 self.total,
                 self.millis
             )
