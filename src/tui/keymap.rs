@@ -253,22 +253,8 @@ impl Keymap {
     /// Help rows for the current context: (keys, description), one row per command, from
     /// the keymap and the registry, so help can never drift from what the keys do.
     pub fn help_rows(&self, context: &str) -> Vec<(String, String)> {
-        let mut rows: Vec<(Command, Vec<String>, String)> = Vec::new();
-        for b in self.bindings(context) {
-            let keys = show_keys(&b.keys);
-            match rows.iter_mut().find(|(c, _, _)| *c == b.command) {
-                Some((_, ks, _)) => ks.push(keys),
-                None => {
-                    let desc = if b.desc.is_empty() {
-                        command::info(b.command).desc.to_string()
-                    } else {
-                        b.desc.clone()
-                    };
-                    rows.push((b.command, vec![keys], desc));
-                }
-            }
-        }
-        rows.into_iter()
+        by_command(self.bindings(context))
+            .into_iter()
             .map(|(_, ks, d)| (ks.join(", "), d))
             .collect()
     }
@@ -280,6 +266,22 @@ impl Keymap {
             .find(|b| b.command == command)
             .map(|b| show_keys(&b.keys))
     }
+}
+
+/// Bindings grouped by command, in order: (command, its key sequences, description).
+fn by_command<'a>(
+    bs: impl IntoIterator<Item = &'a Binding>,
+) -> Vec<(Command, Vec<String>, String)> {
+    let mut rows: Vec<(Command, Vec<String>, String)> = Vec::new();
+    for b in bs {
+        let keys = show_keys(&b.keys);
+        match rows.iter_mut().find(|(c, _, _)| *c == b.command) {
+            Some((_, ks, _)) => ks.push(keys),
+            // Parsing filled an empty desc from the registry already.
+            None => rows.push((b.command, vec![keys], b.desc.clone())),
+        }
+    }
+    rows
 }
 
 /// The default keys as a Markdown table per context, for the README (a test keeps the
@@ -297,15 +299,9 @@ pub fn markdown() -> Result<String, KeymapError> {
         out.push_str(&format!(
             "\n**{ctx}**\n\n| keys | command | what it does |\n|---|---|---|\n"
         ));
-        let mut rows: Vec<(Command, Vec<String>, String)> = Vec::new();
-        for b in bs {
-            let k = format!("`{}`", show_keys(&b.keys));
-            match rows.iter_mut().find(|(c, _, _)| *c == b.command) {
-                Some((_, ks, _)) => ks.push(k),
-                None => rows.push((b.command, vec![k], b.desc.clone())),
-            }
-        }
+        let rows = by_command(bs);
         for (c, ks, d) in rows {
+            let ks: Vec<String> = ks.iter().map(|k| format!("`{k}`")).collect();
             out.push_str(&format!(
                 "| {} | {} | {d} |\n",
                 ks.join(" "),

@@ -3,6 +3,7 @@
 //! word matches inside the value. Filters run in the background over the whole store.
 
 use crate::model::ip::{cidr_key, ip_key, ip_part, range};
+use crate::store::browse::Holding;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Term {
@@ -29,17 +30,6 @@ pub struct Clause {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Query {
     pub clauses: Vec<Clause>,
-}
-
-/// What a filter sees of one attribute holding a value.
-pub struct Facts<'a> {
-    pub value: &'a str,
-    pub type_: &'a str,
-    pub tags: &'a [&'a str],
-    pub source: &'a str,
-    pub to_ids: bool,
-    /// When it was last changed or listed (unix seconds).
-    pub seen: i64,
 }
 
 impl Query {
@@ -97,7 +87,7 @@ impl Query {
     }
 
     /// Every term but score and warninglist, on one holder of a value.
-    pub fn matches(&self, f: &Facts, now: i64) -> bool {
+    pub fn matches(&self, f: &Holding, now: i64) -> bool {
         self.clauses.iter().all(|c| {
             let hit = match &c.term {
                 Term::Type(t) => f.type_ == t,
@@ -160,14 +150,20 @@ fn score(t: &str) -> Option<Term> {
 mod tests {
     use super::*;
 
-    fn facts<'a>(value: &'a str, type_: &'a str, tags: &'a [&'a str]) -> Facts<'a> {
-        Facts {
+    fn facts<'a>(value: &'a str, type_: &'a str, tags: &'a [&'a str]) -> Holding<'a> {
+        Holding {
             value,
             type_,
+            category: "Network activity",
+            comment: "",
             tags,
             source: "urlhaus",
             to_ids: true,
             seen: 1_000_000,
+            timestamp: 1_000_000,
+            uuid: uuid::Uuid::nil(),
+            event: uuid::Uuid::nil(),
+            event_info: "",
         }
     }
 

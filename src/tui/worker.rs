@@ -222,15 +222,7 @@ impl Worker {
                 let mut seen = std::collections::HashSet::new();
                 let mut values: Vec<(String, String)> = Vec::new();
                 s.scan_holders(|h| {
-                    let f = super::query::Facts {
-                        value: h.value,
-                        type_: h.type_,
-                        tags: h.tags,
-                        source: h.source,
-                        to_ids: h.to_ids,
-                        seen: h.seen,
-                    };
-                    if q.matches(&f, now) && seen.insert(crate::model::hash::value_hash(h.value)) {
+                    if q.matches(&h, now) && seen.insert(crate::model::hash::value_hash(h.value)) {
                         values.push((h.value.to_string(), h.type_.to_string()));
                     }
                 })
