@@ -20,6 +20,10 @@ enum Format {
     Suricata,
     /// A DNS response-policy zone (names with their subdomains, IPv4 addresses).
     Rpz,
+    /// MISP event JSON, restSearch-shaped: `{"response": [{"Event": …}, …]}`.
+    MispEvent,
+    /// A MISP feed directory (manifest.json, <uuid>.json per event, hashes.csv); needs --out.
+    MispFeed,
 }
 
 #[derive(Debug, clap::Args)]
@@ -116,19 +120,45 @@ pub fn run(dir: &Path, lists: Option<&Path>, args: Args) -> anyhow::Result<ExitC
     };
     let store = super::open_store(dir)?;
     let lists = super::warninglists(lists);
-    let mut sink: Box<dyn Sink> = match args.format {
-        Format::Text => Box::new(export::csv_text::Text::default()),
-        Format::Csv => Box::new(export::csv_text::Csv),
-        Format::Zeek => Box::new(export::rules::Zeek::default()),
-        Format::Ecs => Box::new(export::ecs::Ecs::default()),
-        Format::Suricata => Box::new(export::ids::Suricata::new(args.sid_base)),
-        Format::Rpz => Box::new(export::ids::Rpz::default()),
+    let mut sel = export::Selector::new(&store, &lists, &filters);
+    if let Format::MispFeed = args.format {
+        let Some(path) = &args.out else {
+            anyhow::bail!("--format misp-feed writes a directory: give it with --out DIR");
+        };
+        let counts = export::misp_feed::write_feed(&store, &mut sel, path)?;
+        if args.json {
+            super::print_json(&counts)?;
+        } else {
+            eprintln!(
+                "exported {} event(s) with {} attribute(s) to {}; {} held back by TLP (name a level with --tlp to let it out), {} filtered, {} old event file(s) removed",
+                counts.events,
+                counts.attributes.written,
+                path.display(),
+                counts.attributes.withheld_tlp,
+                counts.attributes.filtered,
+                counts.removed
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut write = |out: &mut dyn Write| -> Result<export::Counts, export::ExportError> {
+        let mut sink: Box<dyn Sink> = match args.format {
+            Format::Text => Box::new(export::csv_text::Text::default()),
+            Format::Csv => Box::new(export::csv_text::Csv),
+            Format::Zeek => Box::new(export::rules::Zeek::default()),
+            Format::Ecs => Box::new(export::ecs::Ecs::default()),
+            Format::Suricata => Box::new(export::ids::Suricata::new(args.sid_base)),
+            Format::Rpz => Box::new(export::ids::Rpz::default()),
+            Format::MispEvent => return export::misp::write_events(&store, &mut sel, out),
+            Format::MispFeed => unreachable!("handled above"),
+        };
+        export::run_with(&store, &mut sel, sink.as_mut(), out)
     };
     let counts = match &args.out {
         None => {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
-            export::run(&store, &lists, &filters, sink.as_mut(), &mut out)?
+            write(&mut out)?
         }
         Some(path) => {
             // A sibling temporary file, moved in place when complete: a reader never sees
@@ -136,7 +166,7 @@ pub fn run(dir: &Path, lists: Option<&Path>, args: Args) -> anyhow::Result<ExitC
             let tmp = path.with_extension(format!("partial-{}", std::process::id()));
             let result = (|| {
                 let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-                let counts = export::run(&store, &lists, &filters, sink.as_mut(), &mut out)?;
+                let counts = write(&mut out)?;
                 out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
                 std::fs::rename(&tmp, path)?;
                 Ok::<_, anyhow::Error>(counts)

@@ -5,6 +5,8 @@
 pub mod csv_text;
 pub mod ecs;
 pub mod ids;
+pub mod misp;
+pub mod misp_feed;
 pub mod rules;
 
 use std::collections::HashSet;
@@ -96,6 +98,78 @@ impl Filters {
     }
 }
 
+/// What the filters say about one attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Keep,
+    /// Held back by TLP.
+    Withheld,
+    Filtered,
+}
+
+/// The filters with what they need to judge attributes one by one: per-value facts
+/// (score, false-positive sightings) are looked up once per value.
+pub struct Selector<'a> {
+    store: &'a Store,
+    lists: &'a Warninglists,
+    pub filters: &'a Filters,
+    now: i64,
+    judged: std::collections::HashMap<u64, bool>,
+}
+
+impl<'a> Selector<'a> {
+    pub fn new(store: &'a Store, lists: &'a Warninglists, filters: &'a Filters) -> Self {
+        Selector {
+            store,
+            lists,
+            filters,
+            now: crate::model::time::now(),
+            judged: Default::default(),
+        }
+    }
+
+    pub fn judge(&mut self, h: &Holding) -> Result<Verdict, crate::store::StoreError> {
+        let f = self.filters;
+        if tlp_blocked(h.tags, &f.allow_tlp) {
+            return Ok(Verdict::Withheld);
+        }
+        if !f.passes(h) || (f.no_warninglisted && !self.lists.matches(h.type_, h.value).is_empty())
+        {
+            return Ok(Verdict::Filtered);
+        }
+        if f.needs_value_facts() {
+            let key = crate::model::hash::value_hash(h.value);
+            let ok = match self.judged.get(&key) {
+                Some(ok) => *ok,
+                None => {
+                    let ok = value_ok(self.store, f, h.value, h.type_, self.now)?;
+                    self.judged.insert(key, ok);
+                    ok
+                }
+            };
+            if !ok {
+                return Ok(Verdict::Filtered);
+            }
+        }
+        Ok(Verdict::Keep)
+    }
+
+    /// Whether tags (an event's) hold the whole thing back.
+    pub fn withheld(&self, tags: &[&str]) -> bool {
+        tlp_blocked(tags, &self.filters.allow_tlp)
+    }
+}
+
+impl Counts {
+    pub fn add(&mut self, v: Verdict) {
+        match v {
+            Verdict::Keep => self.written += 1,
+            Verdict::Withheld => self.withheld_tlp += 1,
+            Verdict::Filtered => self.filtered += 1,
+        }
+    }
+}
+
 /// Write every attribute passing `filters` to `out` through `sink`.
 pub fn run(
     store: &Store,
@@ -104,57 +178,40 @@ pub fn run(
     sink: &mut dyn Sink,
     out: &mut dyn Write,
 ) -> Result<Counts, ExportError> {
-    let now = crate::model::time::now();
+    run_with(store, &mut Selector::new(store, lists, filters), sink, out)
+}
+
+/// [`run`] with a selector the caller holds.
+pub fn run_with(
+    store: &Store,
+    sel: &mut Selector,
+    sink: &mut dyn Sink,
+    out: &mut dyn Write,
+) -> Result<Counts, ExportError> {
     let mut counts = Counts::default();
-    let mut failed: Option<std::io::Error> = None;
+    let mut failed: Option<ExportError> = None;
     sink.begin(out)?;
-    // Per-value facts (score, false-positive sightings) are looked up once per value.
-    let mut judged: std::collections::HashMap<u64, bool> = Default::default();
-    let mut store_err: Option<crate::store::StoreError> = None;
     store.scan_holders(|h| {
-        if failed.is_some() || store_err.is_some() {
+        if failed.is_some() {
             return;
         }
-        if tlp_blocked(h.tags, &filters.allow_tlp) {
-            counts.withheld_tlp += 1;
-            return;
-        }
-        if !filters.passes(&h)
-            || (filters.no_warninglisted && !lists.matches(h.type_, h.value).is_empty())
-        {
-            counts.filtered += 1;
-            return;
-        }
-        if filters.needs_value_facts() {
-            let key = crate::model::hash::value_hash(h.value);
-            let ok = match judged.get(&key) {
-                Some(ok) => *ok,
-                None => match value_ok(store, filters, h.value, h.type_, now) {
-                    Ok(ok) => {
-                        judged.insert(key, ok);
-                        ok
-                    }
-                    Err(e) => {
-                        store_err = Some(e);
-                        return;
-                    }
-                },
-            };
-            if !ok {
-                counts.filtered += 1;
+        let verdict = match sel.judge(&h) {
+            Ok(v) => v,
+            Err(e) => {
+                failed = Some(e.into());
                 return;
             }
+        };
+        if verdict == Verdict::Keep
+            && let Err(e) = sink.row(out, &Row { h: &h })
+        {
+            failed = Some(e.into());
+            return;
         }
-        match sink.row(out, &Row { h: &h }) {
-            Ok(()) => counts.written += 1,
-            Err(e) => failed = Some(e),
-        }
+        counts.add(verdict);
     })?;
-    if let Some(e) = store_err {
-        return Err(e.into());
-    }
     if let Some(e) = failed {
-        return Err(e.into());
+        return Err(e);
     }
     sink.end(out)?;
     out.flush()?;

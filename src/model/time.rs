@@ -52,6 +52,18 @@ pub fn format_rfc3339(ts: i64) -> String {
     )
 }
 
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ`: STIX wants created/modified to the millisecond.
+pub fn format_rfc3339_millis(ts: i64) -> String {
+    format!("{}.000Z", format_rfc3339(ts).trim_end_matches('Z'))
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.ffffffZ` for microseconds since the epoch (MISP first/last_seen).
+pub fn format_rfc3339_micros(us: i64) -> String {
+    let secs = us.div_euclid(1_000_000);
+    let frac = us.rem_euclid(1_000_000);
+    format!("{}.{frac:06}Z", format_rfc3339(secs).trim_end_matches('Z'))
+}
+
 fn num(s: &str) -> Option<u32> {
     if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
         return None;

@@ -8,6 +8,7 @@ mod audit;
 pub mod browse;
 mod correlation;
 pub mod edit;
+pub mod events_out;
 mod facts;
 pub mod feeds;
 pub mod index;

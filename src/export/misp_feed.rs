@@ -1,0 +1,136 @@
+//! `misp-feed`: a directory a MISP instance (or another threatdeck) subscribes to.
+//! Files are written beside their final names and moved in place when whole; the manifest
+//! goes last, so a subscriber polling mid-export sees the previous feed or the new one, and
+//! events that left the selection are removed after it.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::misp::{event_json, hash_lines, manifest_entry, select_events};
+use super::{Counts, ExportError, Selector};
+use crate::store::Store;
+
+#[derive(Debug, Default, serde::Serialize)]
+pub struct FeedCounts {
+    #[serde(flatten)]
+    pub attributes: Counts,
+    pub events: u64,
+    /// Event files of an earlier export that are no longer selected.
+    pub removed: u64,
+}
+
+fn is_event_file(p: &Path) -> bool {
+    p.extension().is_some_and(|e| e == "json")
+        && p.file_stem()
+            .and_then(|s| s.to_str())
+            .is_some_and(|s| uuid::Uuid::parse_str(s).is_ok())
+}
+
+/// Write whole, then rename over `path`.
+fn put(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let tmp = path.with_extension(format!("partial-{}", std::process::id()));
+    let res = (|| {
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        write(&mut w)?;
+        w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if res.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    res
+}
+
+fn io_at(path: &Path) -> impl Fn(std::io::Error) -> ExportError + '_ {
+    move |e| {
+        ExportError::Io(std::io::Error::new(
+            e.kind(),
+            format!("{}: {e}", path.display()),
+        ))
+    }
+}
+
+pub fn write_feed(
+    store: &Store,
+    sel: &mut Selector,
+    dir: &Path,
+) -> Result<FeedCounts, ExportError> {
+    if dir.exists() {
+        let foreign = std::fs::read_dir(dir)
+            .map_err(io_at(dir))?
+            .filter_map(|e| e.ok())
+            .any(|e| {
+                let p = e.path();
+                let name = e.file_name();
+                !(is_event_file(&p) || name == "manifest.json" || name == "hashes.csv")
+            });
+        let has_manifest = dir.join("manifest.json").exists();
+        if foreign && !has_manifest {
+            return Err(ExportError::Io(std::io::Error::other(format!(
+                "{}: holds other files and is not a MISP feed; choose an empty or new directory",
+                dir.display()
+            ))));
+        }
+    } else {
+        std::fs::create_dir_all(dir).map_err(io_at(dir))?;
+    }
+    let mut manifest: BTreeMap<String, Value> = BTreeMap::new();
+    let hashes_path = dir.join("hashes.csv");
+    let hashes_tmp: PathBuf = dir.join(format!("hashes.partial-{}", std::process::id()));
+    let mut hashes =
+        std::io::BufWriter::new(std::fs::File::create(&hashes_tmp).map_err(io_at(&hashes_tmp))?);
+    let result = select_events(store, sel, |s| {
+        let uuid = s.event.event.uuid.to_string();
+        let path = dir.join(format!("{uuid}.json"));
+        put(&path, |w| {
+            serde_json::to_writer(&mut *w, &event_json(&s.event))?;
+            w.write_all(b"\n")
+        })
+        .map_err(io_at(&path))?;
+        hash_lines(&s.event, &mut hashes).map_err(io_at(&hashes_tmp))?;
+        manifest.insert(uuid, manifest_entry(&s.event));
+        Ok(())
+    });
+    let finish = result.and_then(|counts| {
+        hashes
+            .into_inner()
+            .map_err(|e| e.into_error())
+            .and_then(|f| f.sync_all())
+            .map_err(io_at(&hashes_tmp))?;
+        std::fs::rename(&hashes_tmp, &hashes_path).map_err(io_at(&hashes_path))?;
+        let mpath = dir.join("manifest.json");
+        put(&mpath, |w| {
+            serde_json::to_writer(&mut *w, &manifest)?;
+            w.write_all(b"\n")
+        })
+        .map_err(io_at(&mpath))?;
+        Ok(counts)
+    });
+    let counts = match finish {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = std::fs::remove_file(&hashes_tmp);
+            return Err(e);
+        }
+    };
+    let mut removed = 0;
+    for entry in std::fs::read_dir(dir).map_err(io_at(dir))?.flatten() {
+        let p = entry.path();
+        let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+        if is_event_file(&p) && !manifest.contains_key(stem) {
+            std::fs::remove_file(&p).map_err(io_at(&p))?;
+            removed += 1;
+        }
+    }
+    Ok(FeedCounts {
+        attributes: counts,
+        events: manifest.len() as u64,
+        removed,
+    })
+}
