@@ -20,6 +20,8 @@ enum Format {
     Suricata,
     /// A DNS response-policy zone (names with their subdomains, IPv4 addresses).
     Rpz,
+    /// A STIX 2.1 bundle: indicators, observables, reports for events, sightings, TLP 2.0.
+    Stix21,
     /// MISP event JSON, restSearch-shaped: `{"response": [{"Event": …}, …]}`.
     MispEvent,
     /// A MISP feed directory (manifest.json, <uuid>.json per event, hashes.csv); needs --out.
@@ -149,6 +151,7 @@ pub fn run(dir: &Path, lists: Option<&Path>, args: Args) -> anyhow::Result<ExitC
             Format::Ecs => Box::new(export::ecs::Ecs::default()),
             Format::Suricata => Box::new(export::ids::Suricata::new(args.sid_base)),
             Format::Rpz => Box::new(export::ids::Rpz::default()),
+            Format::Stix21 => Box::new(export::stix::Stix::new(&store)?),
             Format::MispEvent => return export::misp::write_events(&store, &mut sel, out),
             Format::MispFeed => unreachable!("handled above"),
         };

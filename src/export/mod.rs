@@ -8,6 +8,8 @@ pub mod ids;
 pub mod misp;
 pub mod misp_feed;
 pub mod rules;
+pub mod stix;
+pub mod stix_pattern;
 
 use std::collections::HashSet;
 use std::io::Write;

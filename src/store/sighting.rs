@@ -85,6 +85,19 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Every sighting in the store (exports aggregate them per value).
+    pub fn all_sightings(&self) -> Result<Vec<SightingRec>> {
+        let txn = self.read()?;
+        let t = txn.open_table(SIGHTINGS)?;
+        let mut out = Vec::new();
+        for item in t.iter()? {
+            out.push(decode("sighting", item?.1.value())?);
+        }
+        Ok(out)
+    }
+}
+
 impl super::Writer {
     pub fn add_sighting(&mut self, rec: &SightingRec) -> Result<()> {
         let mut t = self.txn().open_table(SIGHTINGS)?;
