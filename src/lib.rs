@@ -10,6 +10,7 @@ pub mod export;
 pub mod ingest;
 pub mod model;
 pub mod pipeline;
+pub mod push;
 pub mod safe_text;
 pub mod store;
 pub mod sync;

@@ -49,6 +49,27 @@ fn line(e: &SyncEvent) -> String {
         SyncEvent::Failed { feed, error } => {
             format!("sync {}: failed: {}", inert(feed), inert(error))
         }
+        SyncEvent::Pushed { output, report } => push_line(output, report),
+    }
+}
+
+/// How a push after a sync is reported (daemon log, `feeds sync`).
+pub(crate) fn push_line(
+    output: &str,
+    report: &Result<crate::store::outputs::PushReport, String>,
+) -> String {
+    match report {
+        Ok(r) => format!(
+            "push {}: {} sent, {} failed{}",
+            inert(output),
+            r.sent,
+            r.failed,
+            r.error
+                .as_deref()
+                .map(|e| format!(": {}", inert(e)))
+                .unwrap_or_default()
+        ),
+        Err(e) => format!("push {}: failed: {}", inert(output), inert(e)),
     }
 }
 

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::export::{self, Filters, Sink};
+use crate::export::{self, Sink};
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 enum Format {
@@ -35,42 +35,8 @@ pub struct Args {
     /// Write here (whole or not at all) instead of standard output.
     #[arg(long, value_name = "PATH")]
     out: Option<PathBuf>,
-    /// Only these attribute types (repeatable).
-    #[arg(long = "type", value_name = "TYPE")]
-    types: Vec<String>,
-    /// Only attributes carrying this tag, on them or their event (repeatable: all of them).
-    #[arg(long = "tag", value_name = "TAG")]
-    tags: Vec<String>,
-    /// Only from this source or feed (repeatable).
-    #[arg(long = "source", value_name = "NAME")]
-    sources: Vec<String>,
-    /// Only from this event (repeatable).
-    #[arg(long = "event", value_name = "UUID")]
-    events: Vec<uuid::Uuid>,
-    /// Only values scoring at least this (0-100).
-    #[arg(long)]
-    min_score: Option<f64>,
-    /// Only attributes flagged for detection (to_ids).
-    #[arg(long)]
-    ids: bool,
-    /// Only what changed or was listed within this long (7d, 12h) or since this date.
-    #[arg(long, value_name = "AGE|DATE")]
-    since: Option<String>,
-    /// Only what changed or was listed up to this date (YYYY-MM-DD).
-    #[arg(long, value_name = "DATE")]
-    until: Option<String>,
-    /// Leave out values on a warninglist.
-    #[arg(long)]
-    no_warninglisted: bool,
-    /// Leave out values whose score has decayed below their model's threshold.
-    #[arg(long)]
-    no_decayed: bool,
-    /// Leave out values whose latest verdict is a false-positive sighting.
-    #[arg(long)]
-    no_false_positives: bool,
-    /// Let this TLP level out too (red, amber+strict are held back by default; repeatable).
-    #[arg(long = "tlp", value_name = "LEVEL")]
-    tlp: Vec<String>,
+    #[command(flatten)]
+    filters: super::filters::FilterArgs,
     /// Suricata: the first sid of the million the rules use.
     #[arg(long, default_value_t = 1_000_000)]
     sid_base: u64,
@@ -79,47 +45,8 @@ pub struct Args {
     json: bool,
 }
 
-/// `7d` ago, or a date's midnight (UTC).
-fn when(s: &str, now: i64) -> anyhow::Result<i64> {
-    if let Some(t) = crate::model::time::parse_date(s) {
-        return Ok(t);
-    }
-    let secs = crate::sync::parse_interval(s).map_err(anyhow::Error::msg)?;
-    Ok(now.saturating_sub(i64::try_from(secs).unwrap_or(i64::MAX)))
-}
-
 pub fn run(dir: &Path, lists: Option<&Path>, args: Args) -> anyhow::Result<ExitCode> {
-    let now = crate::model::time::now();
-    if args.min_score.is_some_and(|s| !(0.0..=100.0).contains(&s)) {
-        anyhow::bail!("--min-score is 0 to 100");
-    }
-    let filters = Filters {
-        types: args.types,
-        tags: args.tags,
-        sources: args.sources,
-        events: args.events,
-        min_score: args.min_score,
-        ids_only: args.ids,
-        since: args
-            .since
-            .as_deref()
-            .map(|s| when(s, now))
-            .transpose()
-            .map_err(|e| anyhow::anyhow!("--since: {e}"))?,
-        until: args
-            .until
-            .as_deref()
-            .map(|s| {
-                crate::model::time::parse_date(s)
-                    .map(|t| t + 86_399)
-                    .ok_or_else(|| anyhow::anyhow!("--until: {s:?} is not a date like 2026-12-31"))
-            })
-            .transpose()?,
-        no_warninglisted: args.no_warninglisted,
-        no_decayed: args.no_decayed,
-        no_false_positives: args.no_false_positives,
-        allow_tlp: args.tlp,
-    };
+    let filters = args.filters.filters()?;
     let store = super::open_store(dir)?;
     let lists = super::warninglists(lists);
     let mut sel = export::Selector::new(&store, &lists, &filters);

@@ -107,10 +107,15 @@ pub(super) fn run(
             last: std::time::Instant::now(),
         };
         while let Some(e) = rx.recv().await {
+            if let SyncEvent::Pushed { output, report } = &e {
+                eprintln!("{}", super::daemon::push_line(output, report));
+                continue;
+            }
             if !tty {
                 continue;
             }
             let (feed, force) = match &e {
+                SyncEvent::Pushed { .. } => continue,
                 SyncEvent::Started { feed } => (feed, true),
                 SyncEvent::Progress { feed, .. } => (feed, false),
                 SyncEvent::Finished { feed, .. } | SyncEvent::Failed { feed, .. } => (feed, true),
@@ -127,7 +132,7 @@ pub(super) fn run(
                 }
                 SyncEvent::Finished { .. } => l.done = Some("done".into()),
                 SyncEvent::Failed { .. } => l.done = Some("failed".into()),
-                SyncEvent::Started { .. } => {}
+                SyncEvent::Started { .. } | SyncEvent::Pushed { .. } => {}
             }
             bars.draw(force);
         }

@@ -6,9 +6,11 @@ mod export;
 mod feeds;
 mod feeds_secret;
 mod feeds_sync;
+mod filters;
 mod home;
 mod import;
 mod log;
+mod outputs;
 mod pivot;
 mod score;
 mod search;
@@ -83,6 +85,8 @@ pub enum Command {
     /// Stream attributes out as a block list or MISP CSV, filtered; TLP:RED and
     /// TLP:AMBER+STRICT stay in unless named with --tlp.
     Export(export::Args),
+    /// Push indicators to Splunk HEC, Elasticsearch/OpenSearch or a signed webhook.
+    Outputs(outputs::Args),
 }
 
 /// The data directory: `--data-dir`, `THREATDECK_DATA`, or the platform data dir.
@@ -135,6 +139,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Feeds(args)) => feeds::run(&dir, args),
         Some(Command::Daemon(args)) => daemon::run(&dir, args),
         Some(Command::Export(args)) => export::run(&dir, lists, args),
+        Some(Command::Outputs(args)) => outputs::run(&dir, args),
     }
 }
 
@@ -181,6 +186,8 @@ pub(crate) fn stored_form(store: &Store, value: &str) -> anyhow::Result<String> 
 }
 
 /// Print one JSON document on stdout.
+pub(crate) use daemon::push_line;
+
 pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     let text = serde_json::to_string_pretty(value)?;
     println!("{text}");

@@ -6,6 +6,7 @@ use std::io::Write;
 use serde_json::{Map, Value, json};
 
 use super::{Row, Sink};
+use crate::store::browse::Holding;
 
 pub const ECS_VERSION: &str = "8.11.0";
 
@@ -67,68 +68,10 @@ impl Sink for Ecs {
     }
 
     fn row(&mut self, out: &mut dyn Write, row: &Row) -> std::io::Result<()> {
-        let h = row.h;
-        let Some((kind, field)) = mapping(h.type_) else {
+        let Some(doc) = document(row.h) else {
             self.skipped += 1;
             return Ok(());
         };
-        let mut ind = Map::new();
-        let kind = if kind == "ipv4-addr" && h.value.contains(':') {
-            "ipv6-addr"
-        } else {
-            kind
-        };
-        // The `ip` field takes one address; a network goes in the description instead.
-        let (field, value) = if field == "ip" && h.value.contains('/') {
-            ("description", Value::String(h.value.to_string()))
-        } else if field == "as.number" {
-            let n = h
-                .value
-                .trim_start_matches(['A', 'S', 'a', 's'])
-                .parse::<u64>()
-                .ok();
-            match n {
-                Some(n) => (field, json!(n)),
-                None => {
-                    self.skipped += 1;
-                    return Ok(());
-                }
-            }
-        } else {
-            (field, Value::String(h.value.to_string()))
-        };
-        put(&mut ind, field, value);
-        put(&mut ind, "type", json!(kind));
-        put(&mut ind, "id", json!(h.uuid.to_string()));
-        put(&mut ind, "provider", json!(h.source));
-        put(&mut ind, "name", json!(h.value));
-        if !h.comment.is_empty() && field != "description" {
-            put(&mut ind, "description", json!(h.comment));
-        }
-        put(
-            &mut ind,
-            "modified_at",
-            json!(crate::model::time::format_rfc3339(h.timestamp)),
-        );
-        put(
-            &mut ind,
-            "last_seen",
-            json!(crate::model::time::format_rfc3339(h.seen)),
-        );
-        if let Some(t) = tlp(h.tags) {
-            put(&mut ind, "marking.tlp", json!(t));
-            put(&mut ind, "marking.tlp_version", json!("2.0"));
-        }
-        let doc = json!({
-            "@timestamp": crate::model::time::format_rfc3339(h.timestamp),
-            "ecs": {"version": ECS_VERSION},
-            "event": {"kind": "enrichment", "category": ["threat"], "type": ["indicator"]},
-            "threat": {
-                "indicator": Value::Object(ind),
-                "feed": {"name": h.source, "description": h.event_info},
-            },
-            "tags": h.tags,
-        });
         serde_json::to_writer(&mut *out, &doc)?;
         out.write_all(b"\n")
     }
@@ -136,6 +79,63 @@ impl Sink for Ecs {
     fn end(&mut self, _: &mut dyn Write) -> std::io::Result<()> {
         Ok(())
     }
+}
+
+/// The ECS document for one attribute; None for types ECS has no indicator field for.
+pub fn document(h: &Holding) -> Option<Value> {
+    let (kind, field) = mapping(h.type_)?;
+    let mut ind = Map::new();
+    let kind = if kind == "ipv4-addr" && h.value.contains(':') {
+        "ipv6-addr"
+    } else {
+        kind
+    };
+    // The `ip` field takes one address; a network goes in the description instead.
+    let (field, value) = if field == "ip" && h.value.contains('/') {
+        ("description", Value::String(h.value.to_string()))
+    } else if field == "as.number" {
+        let n = h
+            .value
+            .trim_start_matches(['A', 'S', 'a', 's'])
+            .parse::<u64>()
+            .ok();
+        (field, json!(n?))
+    } else {
+        (field, Value::String(h.value.to_string()))
+    };
+    put(&mut ind, field, value);
+    put(&mut ind, "type", json!(kind));
+    put(&mut ind, "id", json!(h.uuid.to_string()));
+    put(&mut ind, "provider", json!(h.source));
+    put(&mut ind, "name", json!(h.value));
+    if !h.comment.is_empty() && field != "description" {
+        put(&mut ind, "description", json!(h.comment));
+    }
+    put(
+        &mut ind,
+        "modified_at",
+        json!(crate::model::time::format_rfc3339(h.timestamp)),
+    );
+    put(
+        &mut ind,
+        "last_seen",
+        json!(crate::model::time::format_rfc3339(h.seen)),
+    );
+    if let Some(t) = tlp(h.tags) {
+        put(&mut ind, "marking.tlp", json!(t));
+        put(&mut ind, "marking.tlp_version", json!("2.0"));
+    }
+    let doc = json!({
+        "@timestamp": crate::model::time::format_rfc3339(h.timestamp),
+        "ecs": {"version": ECS_VERSION},
+        "event": {"kind": "enrichment", "category": ["threat"], "type": ["indicator"]},
+        "threat": {
+            "indicator": Value::Object(ind),
+            "feed": {"name": h.source, "description": h.event_info},
+        },
+        "tags": h.tags,
+    });
+    Some(doc)
 }
 
 #[cfg(test)]

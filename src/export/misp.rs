@@ -81,6 +81,7 @@ fn keep(
             uuid,
             event: event.event.uuid,
             event_info: &event.event.info,
+            stored: a.timestamp,
         })?;
         counts.add(v);
         if v == Verdict::Keep {

@@ -23,7 +23,7 @@ use crate::store::browse::Holding;
 /// Levels that stay in unless named with `--tlp`.
 pub const HELD_BACK: &[&str] = &["tlp:red", "tlp:amber+strict"];
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Filters {
     pub types: Vec<String>,
     pub tags: Vec<String>,
@@ -39,6 +39,9 @@ pub struct Filters {
     pub no_false_positives: bool,
     /// TLP levels allowed out on top of the default (`red`, `amber+strict`).
     pub allow_tlp: Vec<String>,
+    /// Unix seconds: only what the store wrote at or after this (pushes send what is new).
+    #[serde(default)]
+    pub stored_since: Option<i64>,
 }
 
 /// One attribute as the writers see it.
@@ -93,6 +96,7 @@ impl Filters {
             && (!self.ids_only || h.to_ids)
             && self.since.is_none_or(|s| h.seen >= s)
             && self.until.is_none_or(|u| h.seen <= u)
+            && self.stored_since.is_none_or(|s| h.stored >= s)
     }
 
     fn needs_value_facts(&self) -> bool {

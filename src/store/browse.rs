@@ -32,7 +32,7 @@ pub struct Entry {
 
 /// (event id, source name, event tags, the source's last import if this is its list
 /// event, event uuid, event info), kept while the scan is inside one event.
-type EventFacts = (u64, String, Vec<String>, Option<i64>, u128, String);
+type EventFacts = (u64, String, Vec<String>, Option<i64>, u128, String, i64);
 
 /// One live attribute, as [`Store::scan_holders`] shows it.
 pub struct Holding<'a> {
@@ -49,6 +49,9 @@ pub struct Holding<'a> {
     pub uuid: Uuid,
     pub event: Uuid,
     pub event_info: &'a str,
+    /// When the store last wrote it (its event's update; for a list value, when it was
+    /// added or changed): what pushes use to send only what is new.
+    pub stored: i64,
 }
 
 // Matchers take the entries as they are, without a copy of a million strings per query.
@@ -130,9 +133,11 @@ impl Store {
                         .map(|s| s.last_import),
                     e.uuid,
                     e.info,
+                    e.updated,
                 ));
             }
-            let Some((_, source, ev_tags, list_import, ev_uuid, info)) = current.as_ref() else {
+            let Some((_, source, ev_tags, list_import, ev_uuid, info, updated)) = current.as_ref()
+            else {
                 continue;
             };
             let extra = rec.extra.as_deref();
@@ -161,6 +166,11 @@ impl Store {
                 uuid: rec.uuid(*ev_uuid),
                 event: Uuid::from_u128(*ev_uuid),
                 event_info: info,
+                stored: if list_import.is_some() {
+                    rec.timestamp
+                } else {
+                    *updated
+                },
             });
         }
         Ok(())

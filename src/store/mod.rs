@@ -13,6 +13,7 @@ mod facts;
 pub mod feeds;
 pub mod index;
 mod migrate;
+pub mod outputs;
 mod read;
 pub mod records;
 mod search;
@@ -193,6 +194,7 @@ impl Store {
             txn.open_table(OVERRIDES)?;
             txn.open_table(feeds::FEEDS)?;
             txn.open_table(feeds::FEED_RUNS)?;
+            txn.open_table(outputs::OUTPUTS)?;
         }
         txn.commit()?;
         Ok(())

@@ -42,6 +42,11 @@ pub enum SyncEvent {
         feed: String,
         error: String,
     },
+    /// An output pushed after a sync: its report, or why it could not run.
+    Pushed {
+        output: String,
+        report: Result<crate::store::outputs::PushReport, String>,
+    },
 }
 
 struct Inner {
@@ -53,6 +58,8 @@ struct Inner {
     /// Feeds running now, with the switch that cancels each.
     running: Mutex<HashMap<String, watch::Sender<bool>>>,
     count: watch::Sender<usize>,
+    /// One push at a time: two runs finishing together must not send the same data twice.
+    pushing: tokio::sync::Mutex<()>,
 }
 
 /// A handle on the engine; clones share it.
@@ -92,6 +99,7 @@ impl Engine {
                 landing: Arc::new(tokio::sync::Mutex::new(())),
                 running: Mutex::new(HashMap::new()),
                 count: watch::channel(0).0,
+                pushing: tokio::sync::Mutex::new(()),
             }),
         }
     }
@@ -132,6 +140,11 @@ impl Engine {
             };
             let run = run_feed(&inner, feed, cancel_rx).await;
             guard.reported = true;
+            // New data goes out to the enabled outputs while the run still counts as
+            // running, so `idle` (and `feeds sync`) wait for the push too.
+            if run.as_ref().is_some_and(|r| r.ok && !r.not_modified) {
+                push_after_sync(&inner).await;
+            }
             run
         }))
     }
@@ -179,6 +192,16 @@ impl Engine {
                 0
             }
         }
+    }
+}
+
+async fn push_after_sync(inner: &Arc<Inner>) {
+    let _one = inner.pushing.lock().await;
+    for (output, report) in crate::push::push_enabled(Arc::clone(&inner.store)).await {
+        let _ = inner.events.send(SyncEvent::Pushed {
+            output,
+            report: report.map_err(|e| e.to_string()),
+        });
     }
 }
 

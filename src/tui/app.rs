@@ -546,6 +546,13 @@ impl App {
                 error: true,
             });
         }
+        if let SyncEvent::Pushed { output, report } = &e {
+            let error = report.as_ref().map_or(true, |r| !r.ok());
+            self.status = Some(Status {
+                text: super::text::safe(&crate::cli::push_line(output, report)).into_owned(),
+                error,
+            });
+        }
         self.feeds.on_sync(e);
         if finished {
             // New data: the views reload what they show.

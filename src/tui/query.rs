@@ -163,6 +163,7 @@ mod tests {
             timestamp: 1_000_000,
             uuid: uuid::Uuid::nil(),
             event: uuid::Uuid::nil(),
+            stored: 1_000_000,
             event_info: "",
         }
     }

@@ -70,6 +70,7 @@ impl FeedsPane {
             SyncEvent::Finished { feed, .. } | SyncEvent::Failed { feed, .. } => {
                 self.running.remove(&feed);
             }
+            SyncEvent::Pushed { .. } => {}
         }
     }
 
