@@ -12,6 +12,7 @@ pub mod model;
 pub mod pipeline;
 pub mod push;
 pub mod safe_text;
+pub mod serve;
 pub mod store;
 pub mod sync;
 pub mod tui;

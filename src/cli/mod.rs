@@ -14,6 +14,7 @@ mod outputs;
 mod pivot;
 mod score;
 mod search;
+mod serve;
 mod sighting;
 mod stats;
 
@@ -87,6 +88,10 @@ pub enum Command {
     Export(export::Args),
     /// Push indicators to Splunk HEC, Elasticsearch/OpenSearch or a signed webhook.
     Outputs(outputs::Args),
+    /// Serve the store's indicators over TAXII 2.1 (read-only).
+    Serve(serve::Args),
+    /// The TAXII collections `serve` publishes: saved filters.
+    Collections(serve::CollectionArgs),
 }
 
 /// The data directory: `--data-dir`, `THREATDECK_DATA`, or the platform data dir.
@@ -140,6 +145,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Daemon(args)) => daemon::run(&dir, args),
         Some(Command::Export(args)) => export::run(&dir, lists, args),
         Some(Command::Outputs(args)) => outputs::run(&dir, args),
+        Some(Command::Serve(args)) => serve::run(&dir, args),
+        Some(Command::Collections(args)) => serve::collections(&dir, args),
     }
 }
 

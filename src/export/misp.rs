@@ -82,6 +82,7 @@ fn keep(
             event: event.event.uuid,
             event_info: &event.event.info,
             stored: a.timestamp,
+            key: 0,
         })?;
         counts.add(v);
         if v == Verdict::Keep {

@@ -16,6 +16,7 @@ use super::stix_pattern::{observable, pattern};
 use super::{Row, Sink};
 use crate::model::time::{format_rfc3339, format_rfc3339_millis};
 use crate::store::Store;
+use crate::store::browse::Holding;
 
 /// (level, marking-definition id), least to most restrictive (OASIS TLP 2.0 objects).
 const TLP: [(&str, &str); 5] = [
@@ -40,6 +41,77 @@ fn sdo_id(kind: &str, parts: &[&[u8]]) -> String {
         "{kind}--{}",
         uuid::Builder::from_random_bytes(bytes).into_uuid()
     )
+}
+
+pub fn indicator_id(attribute: Uuid) -> String {
+    sdo_id("indicator", &[attribute.as_bytes()])
+}
+
+/// The indicator SDO for one attribute and its pattern (`pattern(type, value)`).
+pub fn indicator(h: &Holding, identity: &str, pat: String, lang: &str) -> Value {
+    let ts = format_rfc3339_millis(h.timestamp);
+    let mut m = Map::new();
+    m.insert("type".into(), json!("indicator"));
+    m.insert("spec_version".into(), json!("2.1"));
+    m.insert("id".into(), json!(indicator_id(h.uuid)));
+    m.insert("created_by_ref".into(), json!(identity));
+    m.insert("created".into(), json!(ts));
+    m.insert("modified".into(), json!(ts));
+    let shown: String = h.value.chars().take(200).collect();
+    m.insert("name".into(), json!(format!("{}: {shown}", h.type_)));
+    let description = match (h.event_info.trim(), h.comment.trim()) {
+        ("", "") => format!("{} from {}", h.type_, h.source),
+        (info, "") => info.to_string(),
+        ("", c) => c.to_string(),
+        (info, c) => format!("{info}: {c}"),
+    };
+    m.insert("description".into(), json!(description));
+    let kind = if h.to_ids {
+        "malicious-activity"
+    } else {
+        "unknown"
+    };
+    m.insert("indicator_types".into(), json!([kind]));
+    m.insert("pattern".into(), json!(pat));
+    m.insert("pattern_type".into(), json!(lang));
+    if lang == "stix" {
+        m.insert("pattern_version".into(), json!("2.1"));
+    }
+    m.insert("valid_from".into(), json!(format_rfc3339(h.timestamp)));
+    if let Some(l) = labels(h.tags) {
+        m.insert("labels".into(), l);
+    }
+    if let Some(mk) = markings(h.tags) {
+        m.insert("object_marking_refs".into(), mk);
+    }
+    Value::Object(m)
+}
+
+/// The id of the producing identity.
+pub fn identity_id() -> String {
+    sdo_id("identity", &[b"threatdeck"])
+}
+
+/// What every bundle and collection starts with: the producing identity and the TLP 2.0
+/// marking definitions the objects refer to.
+pub fn preamble() -> Vec<Value> {
+    let mut out = vec![json!({
+        "type": "identity", "spec_version": "2.1", "id": identity_id(),
+        "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z",
+        "name": "threatdeck", "identity_class": "system",
+        "description": "The threatdeck workbench that exported this bundle."
+    })];
+    for (level, id) in TLP {
+        out.push(json!({
+            "type": "marking-definition", "spec_version": "2.1",
+            "id": format!("marking-definition--{id}"),
+            "created": "2022-10-01T00:00:00.000Z",
+            "name": format!("TLP:{}", level.to_ascii_uppercase()),
+            "extensions": { TLP_EXTENSION: {
+                "extension_type": "property-extension", "tlp_2_0": level } }
+        }));
+    }
+    out
 }
 
 /// The most restrictive TLP level among tags (`tlp:white` is `clear`).
@@ -121,7 +193,7 @@ impl<'a> Stix<'a> {
         }
         Ok(Stix {
             store,
-            identity: sdo_id("identity", &[b"threatdeck"]),
+            identity: identity_id(),
             sightings,
             observables: HashSet::new(),
             report: None,
@@ -196,23 +268,8 @@ impl Sink for Stix<'_> {
             "{{\"type\": \"bundle\", \"id\": \"bundle--{}\", \"objects\": [",
             Uuid::new_v4()
         )?;
-        let identity = json!({
-            "type": "identity", "spec_version": "2.1", "id": self.identity,
-            "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z",
-            "name": "threatdeck", "identity_class": "system",
-            "description": "The threatdeck workbench that exported this bundle."
-        });
-        self.emit(out, &identity)?;
-        for (level, id) in TLP {
-            let def = json!({
-                "type": "marking-definition", "spec_version": "2.1",
-                "id": format!("marking-definition--{id}"),
-                "created": "2022-10-01T00:00:00.000Z",
-                "name": format!("TLP:{}", level.to_ascii_uppercase()),
-                "extensions": { TLP_EXTENSION: {
-                    "extension_type": "property-extension", "tlp_2_0": level } }
-            });
-            self.emit(out, &def)?;
+        for v in preamble() {
+            self.emit(out, &v)?;
         }
         Ok(())
     }
@@ -232,44 +289,10 @@ impl Sink for Stix<'_> {
         });
         report.refs.push(h.uuid);
 
-        let id = sdo_id("indicator", &[h.uuid.as_bytes()]);
+        let id = indicator_id(h.uuid);
         let ts = format_rfc3339_millis(h.timestamp);
-        let mut m = Map::new();
-        m.insert("type".into(), json!("indicator"));
-        m.insert("spec_version".into(), json!("2.1"));
-        m.insert("id".into(), json!(id));
-        m.insert("created_by_ref".into(), json!(self.identity));
-        m.insert("created".into(), json!(ts));
-        m.insert("modified".into(), json!(ts));
-        let shown: String = h.value.chars().take(200).collect();
-        m.insert("name".into(), json!(format!("{}: {shown}", h.type_)));
-        let description = match (h.event_info.trim(), h.comment.trim()) {
-            ("", "") => format!("{} from {}", h.type_, h.source),
-            (info, "") => info.to_string(),
-            ("", c) => c.to_string(),
-            (info, c) => format!("{info}: {c}"),
-        };
-        m.insert("description".into(), json!(description));
-        let kind = if h.to_ids {
-            "malicious-activity"
-        } else {
-            "unknown"
-        };
-        m.insert("indicator_types".into(), json!([kind]));
-        m.insert("pattern".into(), json!(pat));
-        m.insert("pattern_type".into(), json!(lang));
-        if lang == "stix" {
-            m.insert("pattern_version".into(), json!("2.1"));
-        }
-        m.insert("valid_from".into(), json!(format_rfc3339(h.timestamp)));
-        if let Some(l) = labels(h.tags) {
-            m.insert("labels".into(), l);
-        }
         let marks = markings(h.tags);
-        if let Some(mk) = &marks {
-            m.insert("object_marking_refs".into(), mk.clone());
-        }
-        self.emit(out, &Value::Object(m))?;
+        self.emit(out, &indicator(h, &self.identity, pat, lang))?;
 
         if let Some(mut obs) = observable(h.type_, h.value) {
             let oid = obs["id"].as_str().unwrap_or_default().to_string();

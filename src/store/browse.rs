@@ -30,10 +30,6 @@ pub struct Entry {
     pub event: Option<Uuid>,
 }
 
-/// (event id, source name, event tags, the source's last import if this is its list
-/// event, event uuid, event info), kept while the scan is inside one event.
-type EventFacts = (u64, String, Vec<String>, Option<i64>, u128, String, i64);
-
 /// One live attribute, as [`Store::scan_holders`] shows it.
 pub struct Holding<'a> {
     pub value: &'a str,
@@ -52,6 +48,8 @@ pub struct Holding<'a> {
     /// When the store last wrote it (its event's update; for a list value, when it was
     /// added or changed): what pushes use to send only what is new.
     pub stored: i64,
+    /// The attribute's key in the store (`Store::holdings_at` reads it again).
+    pub key: u64,
 }
 
 // Matchers take the entries as they are, without a copy of a million strings per query.
@@ -103,77 +101,6 @@ impl Store {
             });
         }
         Ok(out)
-    }
-
-    /// Every live attribute with what filters look at: its value, type, tags (the event's,
-    /// then its own), source, to_ids, and when it was last changed or listed. One pass.
-    pub fn scan_holders(&self, mut f: impl FnMut(Holding<'_>)) -> Result<()> {
-        let txn = self.read()?;
-        let sources = self.sources_by_id(&txn)?;
-        let events = txn.open_table(EVENTS)?;
-        // Per event: its source's name and its tags.
-        let mut current: Option<EventFacts> = None;
-        for item in txn.open_table(ATTRIBUTES)?.iter()? {
-            let (k, v) = item?;
-            let rec: AttrRec = decode("attribute", v.value())?;
-            if rec.deleted() || rec.vanished().is_some() {
-                continue;
-            }
-            let ev = event_of(k.value());
-            if current.as_ref().is_none_or(|c| c.0 != ev) {
-                let Some(e) = events.get(ev)? else { continue };
-                let e: EventRec = decode("event", e.value())?;
-                let src = sources.get(&e.source_id);
-                current = Some((
-                    ev,
-                    src.map(|s| s.name.clone()).unwrap_or_default(),
-                    e.tags.iter().map(|t| t.name.clone()).collect(),
-                    // A list event: its values were seen at the source's last import.
-                    src.filter(|s| s.fixed_event == Some(ev))
-                        .map(|s| s.last_import),
-                    e.uuid,
-                    e.info,
-                    e.updated,
-                ));
-            }
-            let Some((_, source, ev_tags, list_import, ev_uuid, info, updated)) = current.as_ref()
-            else {
-                continue;
-            };
-            let extra = rec.extra.as_deref();
-            let mut tags: Vec<&str> = ev_tags.iter().map(String::as_str).collect();
-            tags.extend(
-                extra
-                    .into_iter()
-                    .flat_map(|x| x.tags.iter().map(|t| t.name.as_str())),
-            );
-            // A value still listed was seen at the source's last import.
-            let seen = match (rec.listed(), list_import) {
-                ((_, Some(last)), _) => last,
-                ((first, None), Some(at)) => (*at).max(first),
-                _ => rec.timestamp,
-            };
-            f(Holding {
-                value: &rec.value,
-                type_: rec.type_.type_name(),
-                category: rec.category.category_name(),
-                comment: &rec.comment,
-                tags: &tags,
-                source,
-                to_ids: rec.flags & TO_IDS != 0,
-                seen,
-                timestamp: rec.timestamp,
-                uuid: rec.uuid(*ev_uuid),
-                event: Uuid::from_u128(*ev_uuid),
-                event_info: info,
-                stored: if list_import.is_some() {
-                    rec.timestamp
-                } else {
-                    *updated
-                },
-            });
-        }
-        Ok(())
     }
 
     /// How many other events share a correlating value with `event` (values over the

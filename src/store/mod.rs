@@ -6,11 +6,13 @@
 
 mod audit;
 pub mod browse;
+pub mod collections;
 mod correlation;
 pub mod edit;
 pub mod events_out;
 mod facts;
 pub mod feeds;
+pub mod holdings;
 pub mod index;
 mod migrate;
 pub mod outputs;
@@ -96,6 +98,7 @@ pub struct Store {
     // compaction takes the write side, so a shared store can still be compacted.
     db: std::sync::RwLock<Database>,
     path: PathBuf,
+    generation: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Store {
@@ -131,6 +134,7 @@ impl Store {
         let store = Store {
             db: std::sync::RwLock::new(db),
             path,
+            generation: Default::default(),
         };
         store.init_schema()?;
         Ok(store)
@@ -141,7 +145,7 @@ impl Store {
     }
 
     fn init_schema(&self) -> Result<()> {
-        let (found, complete) = {
+        let (found, has_feeds, complete) = {
             let txn = self.db().begin_read()?;
             let found = match txn.open_table(META) {
                 Ok(t) => t.get(KEY_SCHEMA)?.map(|v| v.value()),
@@ -149,12 +153,18 @@ impl Store {
                 Err(e) => return Err(e.into()),
             };
             // Tables added within a schema version are created on first open.
-            let complete = match txn.open_table(feeds::FEED_RUNS) {
+            let has = |t: redb::TableDefinition<&str, &[u8]>| match txn.open_table(t) {
+                Ok(_) => Ok(true),
+                Err(redb::TableError::TableDoesNotExist(_)) => Ok(false),
+                Err(e) => Err(e),
+            };
+            let feeds = match txn.open_table(feeds::FEED_RUNS) {
                 Ok(_) => true,
                 Err(redb::TableError::TableDoesNotExist(_)) => false,
                 Err(e) => return Err(e.into()),
             };
-            (found, complete)
+            // The newest table: when it is there, so are all the others.
+            (found, feeds, has(collections::COLLECTIONS)?)
         };
         if let Some(v) = found
             && v > SCHEMA_VERSION
@@ -164,12 +174,11 @@ impl Store {
                 found: v,
             });
         }
-        if found == Some(1) && complete {
+        if found == Some(1) && has_feeds {
             let txn = self.db().begin_write()?;
             migrate::v1_to_v2(&txn)?;
             txn.open_table(META)?.insert(KEY_SCHEMA, 2)?;
             txn.commit()?;
-            return Ok(());
         }
         if found.is_some() && complete {
             return Ok(());
@@ -195,15 +204,25 @@ impl Store {
             txn.open_table(feeds::FEEDS)?;
             txn.open_table(feeds::FEED_RUNS)?;
             txn.open_table(outputs::OUTPUTS)?;
+            txn.open_table(collections::COLLECTIONS)?;
         }
         txn.commit()?;
         Ok(())
     }
 
+    /// How many writes this process has committed: caches built from the store compare it
+    /// to know they are stale.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// Start a batch of writes: one write transaction, committed by [`Writer::commit`];
     /// dropping the writer aborts it and leaves the store as it was.
     pub fn writer(&self) -> Result<Writer> {
-        Writer::new(self.db().begin_write()?)
+        Writer::new(
+            self.db().begin_write()?,
+            std::sync::Arc::clone(&self.generation),
+        )
     }
 
     fn read(&self) -> Result<redb::ReadTransaction> {

@@ -34,15 +34,21 @@ pub struct ListOutcome {
 
 pub struct Writer {
     txn: WriteTransaction,
+    /// The store's count of commits, bumped when this one lands.
+    generation: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// Index entries to insert at commit.
     pending: Pending,
     changes: Changes,
 }
 
 impl Writer {
-    pub(super) fn new(txn: WriteTransaction) -> Result<Writer> {
+    pub(super) fn new(
+        txn: WriteTransaction,
+        generation: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    ) -> Result<Writer> {
         Ok(Writer {
             txn,
+            generation,
             pending: Pending::default(),
             changes: Changes::default(),
         })
@@ -472,6 +478,8 @@ impl Writer {
     pub fn commit(mut self) -> Result<Changes> {
         self.flush_index()?;
         self.txn.commit()?;
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Ok(self.changes)
     }
 }

@@ -164,6 +164,7 @@ mod tests {
             uuid: uuid::Uuid::nil(),
             event: uuid::Uuid::nil(),
             stored: 1_000_000,
+            key: 0,
             event_info: "",
         }
     }
