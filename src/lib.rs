@@ -3,6 +3,7 @@
 //! Layers, lower never importing higher: `model` <- `ingest` (parsers), `store` (redb)
 //! <- `pipeline` (parse -> normalise -> write) <- `cli`.
 
+pub mod bundle;
 pub mod cli;
 pub mod config;
 pub mod correlate;

@@ -1,5 +1,6 @@
 //! Command-line interface: one file per subcommand, each calling the library.
 
+mod bundle;
 mod correlate;
 mod daemon;
 mod export;
@@ -92,6 +93,8 @@ pub enum Command {
     Serve(serve::Args),
     /// The TAXII collections `serve` publishes: saved filters.
     Collections(serve::CollectionArgs),
+    /// Offline bundles for air-gapped work: export, verify, import, keygen.
+    Bundle(bundle::Args),
 }
 
 /// The data directory: `--data-dir`, `THREATDECK_DATA`, or the platform data dir.
@@ -147,6 +150,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Outputs(args)) => outputs::run(&dir, args),
         Some(Command::Serve(args)) => serve::run(&dir, args),
         Some(Command::Collections(args)) => serve::collections(&dir, args),
+        Some(Command::Bundle(args)) => bundle::run(&dir, lists, args),
     }
 }
 

@@ -82,7 +82,9 @@ const MAX_COMMENT: usize = 4096;
 
 impl Store {
     /// Set the comment of attribute `attr` of event `event`. Its timestamp stays: a note is
-    /// not new evidence, and the score decays from when the value was last seen.
+    /// not new evidence, and the score decays from when the value was last seen. The event's
+    /// moves to now (as MISP does), so the edited event replaces older copies elsewhere (an
+    /// offline bundle carries it back).
     pub fn set_attribute_comment(&self, event: Uuid, attr: Uuid, comment: &str) -> Result<()> {
         let mut w = self.writer()?;
         let id = event_id(&w.txn().open_table(EVENT_UUIDS)?, event)?
@@ -113,10 +115,15 @@ impl Store {
                 "no attribute {attr} in event {event}"
             )));
         }
+        let now = crate::model::time::now();
+        let mut ev = w.event_rec(id)?;
+        ev.timestamp = ev.timestamp.max(now);
+        ev.updated = now;
+        w.save_event(id, &ev)?;
         let mut counts = serde_json::Map::new();
         counts.insert("comment".into(), comment.into());
         w.audit(&AuditEntry {
-            time: crate::model::time::now(),
+            time: now,
             user: current_user(),
             action: "comment".to_string(),
             source: None,

@@ -14,6 +14,7 @@ mod facts;
 pub mod feeds;
 pub mod holdings;
 pub mod index;
+mod merge;
 mod migrate;
 pub mod outputs;
 mod read;

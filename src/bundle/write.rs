@@ -1,0 +1,232 @@
+//! `bundle export`: the parts are streamed into the zip through a SHA-256 hasher, the
+//! manifest goes last, and the file appears under its name only when complete.
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::Path;
+
+use sha2::Digest;
+use zip::write::SimpleFileOptions;
+
+use super::{Annotation, BundleError, EventLine, Manifest, Part};
+use crate::export::{Counts, Selector};
+use crate::model::hash::value_hash;
+use crate::model::time::format_rfc3339;
+use crate::store::Store;
+
+/// Counts a part's bytes and digest as they are written.
+struct Hashing<'a, W: Write> {
+    inner: &'a mut W,
+    hasher: sha2::Sha256,
+    bytes: u64,
+}
+
+impl<W: Write> Write for Hashing<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+type Zip = zip::ZipWriter<std::io::BufWriter<std::fs::File>>;
+
+/// Write one part: `fill` writes its lines and returns (records, newest time).
+fn part(
+    zip: &mut Zip,
+    name: &str,
+    fill: impl FnOnce(&mut dyn Write) -> Result<(u64, Option<i64>), BundleError>,
+) -> Result<Part, BundleError> {
+    let opts = SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(true);
+    zip.start_file(name, opts)
+        .map_err(|e| BundleError::Invalid {
+            path: name.into(),
+            message: e.to_string(),
+        })?;
+    let mut w = Hashing {
+        inner: zip,
+        hasher: sha2::Sha256::new(),
+        bytes: 0,
+    };
+    let (records, newest) = fill(&mut w)?;
+    Ok(Part {
+        name: name.to_string(),
+        sha256: super::hex(&w.hasher.finalize()),
+        bytes: w.bytes,
+        records,
+        as_of: newest.map(format_rfc3339),
+    })
+}
+
+#[derive(Debug, Default, serde::Serialize)]
+pub struct Written {
+    pub attributes: Counts,
+    pub events: u64,
+    pub sightings: u64,
+    pub annotations: u64,
+    pub feeds: u64,
+    pub signed: bool,
+}
+
+fn line(out: &mut dyn Write, v: &impl serde::Serialize) -> Result<(), BundleError> {
+    serde_json::to_writer(&mut *out, v).map_err(|e| BundleError::Invalid {
+        path: "bundle".into(),
+        message: e.to_string(),
+    })?;
+    out.write_all(b"\n").map_err(|error| BundleError::Io {
+        path: "bundle".into(),
+        error,
+    })
+}
+
+pub fn export(
+    store: &Store,
+    sel: &mut Selector,
+    path: &Path,
+    sign: Option<&ed25519_dalek::SigningKey>,
+) -> Result<Written, BundleError> {
+    let tmp = path.with_extension(format!("partial-{}", std::process::id()));
+    let result = write_to(store, sel, &tmp, sign).and_then(|w| {
+        std::fs::rename(&tmp, path).map_err(|error| BundleError::Io {
+            path: path.display().to_string(),
+            error,
+        })?;
+        Ok(w)
+    });
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+fn write_to(
+    store: &Store,
+    sel: &mut Selector,
+    tmp: &Path,
+    sign: Option<&ed25519_dalek::SigningKey>,
+) -> Result<Written, BundleError> {
+    let io = |error| BundleError::Io {
+        path: tmp.display().to_string(),
+        error,
+    };
+    let file = std::fs::File::create(tmp).map_err(io)?;
+    let mut zip = zip::ZipWriter::new(std::io::BufWriter::new(file));
+    let mut done = Written::default();
+    // Values that went out: their sightings and score overrides go with them.
+    let mut values: HashSet<u64> = HashSet::new();
+    let mut parts = Vec::new();
+
+    let mut events = 0;
+    let mut counts = Counts::default();
+    parts.push(part(&mut zip, super::EVENTS, |out| {
+        let mut newest = None;
+        counts = crate::export::misp::select_events(store, sel, |s| {
+            for a in &s.event.attributes {
+                values.insert(value_hash(&a.value));
+                for p in a.value.split('|').filter(|_| a.type_.contains('|')) {
+                    values.insert(value_hash(p));
+                }
+            }
+            newest = newest.max(Some(s.event.event.timestamp));
+            let ev = crate::export::misp::event_json(&s.event);
+            let l = EventLine {
+                source: s.source,
+                event: ev["Event"].clone(),
+            };
+            line(out, &l).map_err(|e| {
+                crate::export::ExportError::Io(std::io::Error::other(e.to_string()))
+            })?;
+            events += 1;
+            Ok(())
+        })
+        .map_err(|e| BundleError::Invalid {
+            path: super::EVENTS.into(),
+            message: e.to_string(),
+        })?;
+        Ok((events, newest))
+    })?);
+    done.events = events;
+    done.attributes = counts;
+
+    parts.push(part(&mut zip, super::SIGHTINGS, |out| {
+        let mut n = 0;
+        let mut newest = None;
+        for s in store.all_sightings()? {
+            if values.contains(&value_hash(&s.value)) {
+                newest = newest.max(Some(s.time));
+                line(out, &s)?;
+                n += 1;
+            }
+        }
+        Ok((n, newest))
+    })?);
+    done.sightings = parts[1].records;
+
+    parts.push(part(&mut zip, super::ANNOTATIONS, |out| {
+        let mut n = 0;
+        for (value, score) in store.score_overrides()? {
+            if values.contains(&value_hash(&value)) {
+                line(out, &Annotation::ScoreOverride { value, score })?;
+                n += 1;
+            }
+        }
+        for (pattern, comment) in store.exclusions()? {
+            line(out, &Annotation::Exclusion { pattern, comment })?;
+            n += 1;
+        }
+        Ok((n, None))
+    })?);
+    done.annotations = parts[2].records;
+
+    parts.push(part(&mut zip, super::FEEDS, |out| {
+        let mut n = 0;
+        for f in store.feeds()? {
+            // Headers hold references (secret:NAME, env:VAR), never secrets; the secrets
+            // file stays on this machine.
+            line(out, &f)?;
+            n += 1;
+        }
+        Ok((n, None))
+    })?);
+    done.feeds = parts[3].records;
+
+    let manifest = Manifest {
+        format: super::FORMAT.into(),
+        version: super::VERSION,
+        created: format_rfc3339(crate::model::time::now()),
+        producer: concat!("threatdeck/", env!("CARGO_PKG_VERSION")).into(),
+        filters: sel.filters.clone(),
+        parts,
+    };
+    let bytes = serde_json::to_vec_pretty(&manifest).map_err(|e| BundleError::Invalid {
+        path: super::MANIFEST.into(),
+        message: e.to_string(),
+    })?;
+    let zerr = |e: zip::result::ZipError| BundleError::Invalid {
+        path: tmp.display().to_string(),
+        message: e.to_string(),
+    };
+    let opts = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file(super::MANIFEST, opts).map_err(zerr)?;
+    zip.write_all(&bytes).map_err(io)?;
+    if let Some(key) = sign {
+        let sig = super::keys::sign(key, &bytes);
+        zip.start_file(super::SIGNATURE, opts).map_err(zerr)?;
+        zip.write_all(&serde_json::to_vec(&sig).unwrap_or_default())
+            .map_err(io)?;
+        done.signed = true;
+    }
+    let file = zip.finish().map_err(zerr)?;
+    file.into_inner()
+        .map_err(|e| io(e.into_error()))?
+        .sync_all()
+        .map_err(io)?;
+    Ok(done)
+}
