@@ -183,7 +183,11 @@ fn tlp_red_stays_home_and_a_feed_directory_is_kept_in_step() {
         other.parent().unwrap().as_os_str(),
     ]);
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("not a MISP feed"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("threatdeck did not write"),
+        "{}",
+        stderr(&out)
+    );
     let out = td.run(["export", "--format", "misp-feed"]);
     assert!(!out.status.success() && stderr(&out).contains("--out DIR"));
 }

@@ -274,12 +274,79 @@ fn bulk_item_failures_are_reported_and_5xx_is_retried() {
             .contains("document_parsing_exception"),
         "{r}"
     );
-    // The cursor stayed: the next push sends both again.
+    // A refusal for good is reported once, not sent again and again.
     let (_, r) = push_json(&td, "es", &[("TD_ES", "k3y")]);
     assert_eq!(
-        r["sent"].as_u64().unwrap() + r["failed"].as_u64().unwrap(),
-        2
+        (r["sent"].as_u64(), r["failed"].as_u64()),
+        (Some(0), Some(0)),
+        "{r}"
     );
+}
+
+#[test]
+fn a_receiver_that_stays_down_keeps_the_cursor() {
+    let td = store_with(&["198.51.100.1", "198.51.100.2"]);
+    let up = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let u = Arc::clone(&up);
+    let server = Server::start(move |req| {
+        if !u.load(Ordering::SeqCst) {
+            return Resp::status(503);
+        }
+        assert!(
+            req.body.contains(r#"{"index":{"_id":"#) || req.body.contains(r#""index":{"#),
+            "{}",
+            req.body
+        );
+        Resp::ok(r#"{"errors":false,"items":[]}"#)
+    });
+    assert!(
+        td.run([
+            "outputs",
+            "add",
+            "es",
+            "--kind",
+            "elasticsearch",
+            "--url",
+            &server.url("/")
+        ])
+        .status
+        .success()
+    );
+    let (ok, r) = push_json(&td, "es", &[]);
+    assert!(!ok, "{r}");
+    assert_eq!(
+        (
+            r["sent"].as_u64(),
+            r["failed"].as_u64(),
+            r["requests"].as_u64()
+        ),
+        (Some(0), Some(2), Some(4)),
+        "{r}"
+    );
+    assert!(
+        r["error"]
+            .as_str()
+            .unwrap()
+            .contains("gave up after 4 attempts"),
+        "{r}"
+    );
+    up.store(true, Ordering::SeqCst);
+    let (ok, r) = push_json(&td, "es", &[]);
+    assert!(
+        ok && r["sent"] == 2,
+        "what did not arrive goes with the next push: {r}"
+    );
+    // A URL carrying a password is refused, and not echoed.
+    let out = td.run([
+        "outputs",
+        "add",
+        "x",
+        "--kind",
+        "elasticsearch",
+        "--url",
+        "https://elastic:hunter2@es.example:9200",
+    ]);
+    assert!(!out.status.success() && !stderr(&out).contains("hunter2"));
 }
 
 #[test]

@@ -72,10 +72,21 @@ fn fixture(td: &Td) {
 
 /// A bare HTTP/1.1 request: (status, response head).
 fn raw(s: &Serving, method: &str, path: &str, accept: &str) -> (u16, String) {
+    raw_as(s, None, method, path, accept)
+}
+
+fn raw_as(
+    s: &Serving,
+    name: Option<&str>,
+    method: &str,
+    path: &str,
+    accept: &str,
+) -> (u16, String) {
     use std::io::{Read, Write};
     let host = s.base.trim_start_matches("http://");
     let mut conn = std::net::TcpStream::connect(host).unwrap();
-    write!(conn, "{method} {path} HTTP/1.1\r\nHost: {host}\r\nAccept: {accept}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").unwrap();
+    let name = name.unwrap_or(host);
+    write!(conn, "{method} {path} HTTP/1.1\r\nHost: {name}\r\nAccept: {accept}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").unwrap();
     let mut text = String::new();
     conn.read_to_string(&mut text).unwrap();
     let status = text
@@ -208,10 +219,112 @@ fn collections_are_saved_filters_and_refusals_are_clear() {
         "{head}"
     );
 
+    // DNS rebinding: a foreign name for our loopback address gets nothing.
+    assert_eq!(
+        raw_as(&s, Some("evil.example:80"), "GET", "/taxii2/", taxii).0,
+        403
+    );
+    assert_eq!(
+        raw_as(&s, Some("localhost:9"), "GET", "/taxii2/", taxii).0,
+        200
+    );
+    let many: Vec<String> = (0..101)
+        .map(|i| format!("indicator--00000000-0000-4000-8000-{i:012}"))
+        .collect();
+    let q = format!(
+        "/api1/collections/{id}/objects/?match[id]={}",
+        many.join(",")
+    );
+    assert_eq!(raw(&s, "GET", &q, taxii).0, 400);
+
     // Beyond loopback, no auth, no server.
     let out = td.run(["serve", "--listen", "0.0.0.0:0"]);
     assert!(!out.status.success());
     assert!(stderr(&out).contains("--token"), "{}", stderr(&out));
     let out = td.run(["serve", "--token", "plaintext"]);
     assert!(!out.status.success() && !stderr(&out).contains("plaintext"));
+}
+
+#[test]
+fn the_daemon_serves_what_it_syncs() {
+    let td = Td::new();
+    let list = td.file("list.txt", "198.51.100.77\n198.51.100.78\n");
+    let out = td.run([
+        "feeds".as_ref(),
+        "add".as_ref(),
+        "local".as_ref(),
+        list.as_os_str(),
+        "--format".as_ref(),
+        "freetext".as_ref(),
+        "--enable".as_ref(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_threatdeck"))
+        .arg("--data-dir")
+        .arg(td.data())
+        .args(["daemon", "--tick", "1", "--serve", "127.0.0.1:0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the daemon");
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let base = loop {
+        let l = lines
+            .next()
+            .expect("the daemon says where it serves")
+            .unwrap();
+        if let Some(rest) = l.split("http://").nth(1) {
+            break format!("http://{}", rest.split("/taxii2/").next().unwrap());
+        }
+    };
+    let s = Serving { child, base };
+    let taxii = "application/taxii+json;version=2.1";
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let (status, head) = raw(
+            &s,
+            "GET",
+            "/api1/collections/indicators/objects/?match[type]=indicator",
+            taxii,
+        );
+        assert_eq!(status, 200, "{head}");
+        let (_, body) = raw_body(
+            &s,
+            "/api1/collections/indicators/objects/?match[type]=indicator",
+            taxii,
+        );
+        if body.contains("198.51.100.77") && body.contains("198.51.100.78") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the synced values never showed: {body}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
+/// GET and return (status, body).
+fn raw_body(s: &Serving, path: &str, accept: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let host = s.base.trim_start_matches("http://");
+    let mut conn = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        conn,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: {accept}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut text = String::new();
+    conn.read_to_string(&mut text).unwrap();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (
+        status,
+        text.split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_string())
+            .unwrap_or_default(),
+    )
 }

@@ -23,6 +23,12 @@ pub struct Args {
     /// Downloads at once (one per host at a time whatever this says).
     #[arg(long, default_value_t = DEFAULT_PARALLEL)]
     parallel: usize,
+    /// Also serve TAXII 2.1 here, from the same store (a separate `serve` process cannot
+    /// open the store while the daemon holds it).
+    #[arg(long, value_name = "ADDR", conflicts_with = "once")]
+    serve: Option<std::net::SocketAddr>,
+    #[command(flatten)]
+    auth: super::serve::AuthArgs,
 }
 
 fn line(e: &SyncEvent) -> String {
@@ -74,6 +80,7 @@ pub(crate) fn push_line(
 }
 
 pub fn run(dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
+    let auth = args.serve.map(|a| args.auth.auth(&a)).transpose()?;
     let store = Arc::new(super::open_store(dir)?);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -103,6 +110,21 @@ pub fn run(dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
         });
     }
     let (stop_tx, stop_rx) = watch::channel(false);
+    let server = match (args.serve, auth) {
+        (Some(addr), Some(auth)) => {
+            let state = Arc::new(crate::serve::State::new(Arc::clone(engine.store()), auth));
+            let mut stop = stop_rx.clone();
+            Some(rt.spawn(async move {
+                let shutdown = async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                };
+                if let Err(e) = super::serve::serve_on(state, addr, shutdown).await {
+                    eprintln!("threatdeck daemon: TAXII server: {e:#}");
+                }
+            }))
+        }
+        _ => None,
+    };
     rt.block_on(async move {
         let worker = tokio::spawn(scheduler::daemon(
             engine,
@@ -122,6 +144,9 @@ pub fn run(dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
         eprintln!("stopping: downloads under way are cancelled (their previous data stands)");
         let _ = stop_tx.send(true);
         let _ = worker.await;
+        if let Some(s) = server {
+            let _ = s.await;
+        }
         let _ = printer.await;
     });
     Ok(ExitCode::SUCCESS)

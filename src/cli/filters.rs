@@ -42,18 +42,21 @@ pub struct FilterArgs {
     tlp: Vec<String>,
 }
 
-/// `7d` ago, or a date's midnight (UTC).
-fn when(s: &str, now: i64) -> anyhow::Result<i64> {
+/// A date's midnight (UTC), or a window (`7d`) in seconds.
+fn when(s: &str) -> anyhow::Result<(Option<i64>, Option<u64>)> {
     if let Some(t) = crate::model::time::parse_date(s) {
-        return Ok(t);
+        return Ok((Some(t), None));
     }
     let secs = crate::sync::parse_interval(s).map_err(anyhow::Error::msg)?;
-    Ok(now.saturating_sub(i64::try_from(secs).unwrap_or(i64::MAX)))
+    Ok((None, Some(secs)))
 }
 
 impl FilterArgs {
     pub fn filters(self) -> anyhow::Result<Filters> {
-        let now = crate::model::time::now();
+        let (since, since_age) = match self.since.as_deref() {
+            Some(s) => when(s).map_err(|e| anyhow::anyhow!("--since: {e}"))?,
+            None => (None, None),
+        };
         if self.min_score.is_some_and(|s| !(0.0..=100.0).contains(&s)) {
             anyhow::bail!("--min-score is 0 to 100");
         }
@@ -64,12 +67,8 @@ impl FilterArgs {
             events: self.events,
             min_score: self.min_score,
             ids_only: self.ids,
-            since: self
-                .since
-                .as_deref()
-                .map(|s| when(s, now))
-                .transpose()
-                .map_err(|e| anyhow::anyhow!("--since: {e}"))?,
+            since,
+            since_age,
             until: self
                 .until
                 .as_deref()

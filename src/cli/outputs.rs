@@ -97,6 +97,12 @@ pub fn run(dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
             if !matches!(url.scheme(), "http" | "https") {
                 anyhow::bail!("--url: http or https only");
             }
+            if !url.username().is_empty() || url.password().is_some() {
+                // Never echo it: the URL carries a credential.
+                anyhow::bail!(
+                    "--url must not carry a user or password; give them with --credential basic:USER:secret:NAME"
+                );
+            }
             if let Some(c) = &a.credential
                 && !is_reference(c)
             {

@@ -14,6 +14,13 @@ pub struct Args {
     /// Address to listen on; anything beyond loopback needs --user/--password or --token.
     #[arg(long, default_value = "127.0.0.1:9500")]
     listen: SocketAddr,
+    #[command(flatten)]
+    auth: AuthArgs,
+}
+
+/// Who may read from the TAXII server (`serve`, `daemon --serve`).
+#[derive(Debug, clap::Args)]
+pub struct AuthArgs {
     /// Basic auth user name (with --password).
     #[arg(long, requires = "password")]
     user: Option<String>,
@@ -35,49 +42,62 @@ fn secret(what: &str, reference: &str) -> anyhow::Result<String> {
         .map_err(anyhow::Error::msg)
 }
 
-pub fn run(dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
-    let auth = match (&args.user, &args.password, &args.token) {
-        (Some(user), Some(p), _) => Auth::Basic {
-            user: user.clone(),
-            password: secret("password", p)?,
-        },
-        (_, _, Some(t)) => Auth::Bearer {
-            token: secret("token", t)?,
-        },
-        _ => Auth::None,
-    };
-    if matches!(auth, Auth::None) && Auth::required(&args.listen) {
-        anyhow::bail!(
-            "{} is reachable beyond this machine: give --user and --password, or --token",
-            args.listen
-        );
+impl AuthArgs {
+    /// The credentials, refusing to listen beyond loopback without any.
+    pub fn auth(&self, listen: &SocketAddr) -> anyhow::Result<Auth> {
+        let auth = match (&self.user, &self.password, &self.token) {
+            (Some(user), Some(p), _) => Auth::Basic {
+                user: user.clone(),
+                password: secret("password", p)?,
+            },
+            (_, _, Some(t)) => Auth::Bearer {
+                token: secret("token", t)?,
+            },
+            _ => Auth::None,
+        };
+        if matches!(auth, Auth::None) && Auth::required(listen) {
+            anyhow::bail!(
+                "{listen} is reachable beyond this machine: give --user and --password, or --token"
+            );
+        }
+        Ok(auth)
     }
-    let store = Arc::new(super::open_store(dir)?);
-    let state = Arc::new(State::new(Arc::clone(&store), auth));
+}
+
+/// Bind, say where, and serve until `shutdown`.
+pub async fn serve_on(
+    state: Arc<State>,
+    listen: SocketAddr,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let names: Vec<String> = state
         .collections()?
         .iter()
         .map(|c| format!("{} ({})", inert(&c.name), c.id))
         .collect();
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("listening on {listen}: {e}"))?;
+    let addr = listener.local_addr()?;
+    eprintln!(
+        "serving TAXII 2.1 at http://{addr}/taxii2/ (API root /{API_ROOT}/; collections: {})",
+        names.join(", ")
+    );
+    crate::serve::run(state, listener, shutdown).await?;
+    Ok(())
+}
+
+pub fn run(dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
+    let auth = args.auth.auth(&args.listen)?;
+    let store = Arc::new(super::open_store(dir)?);
+    let state = Arc::new(State::new(store, auth));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
-    rt.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(args.listen)
-            .await
-            .map_err(|e| anyhow::anyhow!("listening on {}: {e}", args.listen))?;
-        let addr = listener.local_addr()?;
-        eprintln!(
-            "serving TAXII 2.1 at http://{addr}/taxii2/ (API root /{API_ROOT}/; collections: {}); Ctrl-C stops",
-            names.join(", ")
-        );
-        let shutdown = async {
-            let _ = tokio::signal::ctrl_c().await;
-        };
-        crate::serve::run(state, listener, shutdown).await?;
-        Ok::<_, anyhow::Error>(())
-    })?;
+    rt.block_on(serve_on(state, args.listen, async {
+        let _ = tokio::signal::ctrl_c().await;
+    }))?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -13,6 +13,9 @@ use super::misp::{event_json, hash_lines, manifest_entry, select_events};
 use super::{Counts, ExportError, Selector};
 use crate::store::Store;
 
+/// Marks a directory as written by this exporter.
+const MARKER: &str = ".threatdeck-feed";
+
 #[derive(Debug, Default, serde::Serialize)]
 pub struct FeedCounts {
     #[serde(flatten)]
@@ -61,25 +64,25 @@ pub fn write_feed(
     sel: &mut Selector,
     dir: &Path,
 ) -> Result<FeedCounts, ExportError> {
+    // Stale event files are deleted after an export: only in a directory this tool wrote
+    // (its marker) or an empty one, never in someone else's.
+    let marker = dir.join(MARKER);
     if dir.exists() {
-        let foreign = std::fs::read_dir(dir)
-            .map_err(io_at(dir))?
-            .filter_map(|e| e.ok())
-            .any(|e| {
-                let p = e.path();
-                let name = e.file_name();
-                !(is_event_file(&p) || name == "manifest.json" || name == "hashes.csv")
-            });
-        let has_manifest = dir.join("manifest.json").exists();
-        if foreign && !has_manifest {
+        let empty = std::fs::read_dir(dir).map_err(io_at(dir))?.next().is_none();
+        if !empty && !marker.exists() {
             return Err(ExportError::Io(std::io::Error::other(format!(
-                "{}: holds other files and is not a MISP feed; choose an empty or new directory",
+                "{}: holds files threatdeck did not write; choose an empty or new directory",
                 dir.display()
             ))));
         }
     } else {
         std::fs::create_dir_all(dir).map_err(io_at(dir))?;
     }
+    std::fs::write(
+        &marker,
+        "A MISP feed written by threatdeck export --format misp-feed.\n",
+    )
+    .map_err(io_at(&marker))?;
     let mut manifest: BTreeMap<String, Value> = BTreeMap::new();
     let hashes_path = dir.join("hashes.csv");
     let hashes_tmp: PathBuf = dir.join(format!("hashes.partial-{}", std::process::id()));

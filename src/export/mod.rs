@@ -39,6 +39,10 @@ pub struct Filters {
     pub no_false_positives: bool,
     /// TLP levels allowed out on top of the default (`red`, `amber+strict`).
     pub allow_tlp: Vec<String>,
+    /// `--since 7d`: a window that moves with time (a saved collection or output keeps
+    /// meaning "the last 7 days"), in seconds.
+    #[serde(default)]
+    pub since_age: Option<u64>,
     /// Unix seconds: only what the store wrote at or after this (pushes send what is new).
     #[serde(default)]
     pub stored_since: Option<i64>,
@@ -84,7 +88,8 @@ fn tlp_blocked(tags: &[&str], allow: &[String]) -> bool {
 
 impl Filters {
     /// The cheap checks, on one attribute.
-    fn passes(&self, h: &Holding) -> bool {
+    /// `since` is the filter's, or now minus `since_age`, whichever is later.
+    fn passes(&self, h: &Holding, since: Option<i64>) -> bool {
         (self.types.is_empty() || self.types.iter().any(|t| t == h.type_))
             && (self.tags.is_empty()
                 || self
@@ -94,7 +99,7 @@ impl Filters {
             && (self.sources.is_empty() || self.sources.iter().any(|s| s == h.source))
             && (self.events.is_empty() || self.events.contains(&h.event))
             && (!self.ids_only || h.to_ids)
-            && self.since.is_none_or(|s| h.seen >= s)
+            && since.is_none_or(|s| h.seen >= s)
             && self.until.is_none_or(|u| h.seen <= u)
             && self.stored_since.is_none_or(|s| h.stored >= s)
     }
@@ -120,16 +125,22 @@ pub struct Selector<'a> {
     lists: &'a Warninglists,
     pub filters: &'a Filters,
     now: i64,
+    since: Option<i64>,
     judged: std::collections::HashMap<u64, bool>,
 }
 
 impl<'a> Selector<'a> {
     pub fn new(store: &'a Store, lists: &'a Warninglists, filters: &'a Filters) -> Self {
+        let now = crate::model::time::now();
+        let window = filters
+            .since_age
+            .map(|a| now.saturating_sub(i64::try_from(a).unwrap_or(i64::MAX)));
         Selector {
             store,
             lists,
             filters,
-            now: crate::model::time::now(),
+            now,
+            since: filters.since.max(window),
             judged: Default::default(),
         }
     }
@@ -139,7 +150,8 @@ impl<'a> Selector<'a> {
         if tlp_blocked(h.tags, &f.allow_tlp) {
             return Ok(Verdict::Withheld);
         }
-        if !f.passes(h) || (f.no_warninglisted && !self.lists.matches(h.type_, h.value).is_empty())
+        if !f.passes(h, self.since)
+            || (f.no_warninglisted && !self.lists.matches(h.type_, h.value).is_empty())
         {
             return Ok(Verdict::Filtered);
         }

@@ -1,8 +1,9 @@
 //! Pushes: indicators sent to the SOC's tools, on demand (`outputs push`) and after each
 //! sync that changed something. Selection streams from the store on a blocking thread into
 //! batches; batches go out one at a time with retries on 429/5xx (Retry-After honoured).
-//! Refused items are counted and reported, never dropped silently, and the cursor only
-//! moves when everything went out, so the next push sends the rest again. Delivery is
+//! Refused items are counted and reported, never dropped silently. The cursor moves unless
+//! the push stopped (receiver down, credentials refused): items refused for good (a mapping
+//! error) are reported, not sent again and again. Delivery is
 //! at least once: what the store wrote in the second a push started goes again with the
 //! next one (Elasticsearch drops those as `create` conflicts on the same `_id`).
 
@@ -74,11 +75,20 @@ pub async fn push(store: Arc<Store>, out: OutputRec, full: bool) -> Result<PushR
     let kind = Kind::parse(&out.kind)
         .ok_or_else(|| PushError::Kind(out.name.clone(), out.kind.clone()))?;
     let cred = credential(&out, kind)?;
-    let client = crate::sync::fetch::client(Duration::from_secs(60), true)
+    // No redirects: one would turn the POST into a GET, and the data would not arrive.
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(Duration::from_secs(10))
+        .read_timeout(Duration::from_secs(60))
+        .user_agent(concat!("threatdeck/", env!("CARGO_PKG_VERSION")))
+        .build()
         .map_err(|e| PushError::Client(e.to_string()))?;
     let url = endpoint(kind, &out.url);
+    // The cursor this push earns: its start, or earlier if a write is in flight (it may
+    // store older times and land after the push has read).
+    let now = crate::model::time::now();
     let mut report = PushReport {
-        started: crate::model::time::now(),
+        started: store.oldest_write().map_or(now, |w| w.min(now)),
         ..PushReport::default()
     };
     let (tx, mut rx) = mpsc::channel::<Chunk>(2);
@@ -98,7 +108,7 @@ pub async fn push(store: Arc<Store>, out: OutputRec, full: bool) -> Result<PushR
                 report.failed += items.len() as u64;
             }
             Chunk::Batch(items) => {
-                send(&client, kind, &url, cred.as_deref(), &items, &mut report).await
+                send(&client, kind, &url, cred.as_deref(), items, &mut report).await
             }
             Chunk::Done { withheld, skipped } => {
                 report.withheld_tlp = withheld;
@@ -177,13 +187,14 @@ async fn send(
     kind: Kind,
     url: &str,
     cred: Option<&str>,
-    items: &[Item],
+    items: Vec<Item>,
     report: &mut PushReport,
 ) {
-    let body = wire::body(kind, items);
-    let n = items.len() as u64;
+    let mut items = items;
     let mut last_error = String::new();
     for attempt in 0..ATTEMPTS {
+        let body = wire::body(kind, &items);
+        let n = items.len() as u64;
         let mut req = client.post(url).body(body.clone());
         req = match kind {
             Kind::Elastic => req.header("Content-Type", "application/x-ndjson"),
@@ -214,25 +225,38 @@ async fn send(
                 }
                 let answer = resp.bytes().await.unwrap_or_default();
                 if status.is_success() {
-                    let (ok, refused) = wire::accepted(kind, items, &answer);
-                    report.sent += ok;
-                    report.failed += n - ok;
-                    for r in refused {
+                    let verdict = wire::accepted(kind, &items, &answer);
+                    report.sent += verdict.ok;
+                    report.failed += verdict.refused.len() as u64;
+                    for r in verdict.refused {
                         reason(report, r);
                     }
-                    return;
-                }
-                let text: String = String::from_utf8_lossy(&answer).chars().take(200).collect();
-                last_error = format!("HTTP {status}: {}", crate::safe_text::inert(&text));
-                if status.as_u16() == 401 || status.as_u16() == 403 {
-                    report.failed += n;
-                    report.error = Some(format!("{url}: credentials refused ({last_error})"));
-                    return;
-                }
-                if !(status.as_u16() == 429 || status.is_server_error()) {
-                    report.failed += n;
-                    reason(report, format!("batch of {n}: {last_error}"));
-                    return;
+                    if verdict.retry.is_empty() {
+                        return;
+                    }
+                    // Items the receiver was too busy for (a per-item 429) go again.
+                    last_error = format!("{} item(s) answered 429", verdict.retry.len());
+                    let retry: std::collections::HashSet<usize> =
+                        verdict.retry.into_iter().collect();
+                    items = items
+                        .into_iter()
+                        .enumerate()
+                        .filter_map(|(i, it)| retry.contains(&i).then_some(it))
+                        .collect();
+                } else {
+                    let text: String = String::from_utf8_lossy(&answer).chars().take(200).collect();
+                    last_error = format!("HTTP {status}: {}", crate::safe_text::inert(&text));
+                    if status.as_u16() == 401 || status.as_u16() == 403 {
+                        report.failed += n;
+                        report.error = Some(format!("{url}: credentials refused ({last_error})"));
+                        return;
+                    }
+                    if !(status.as_u16() == 429 || status.is_server_error()) {
+                        // Refused for good (a redirect included: pushes do not follow one).
+                        report.failed += n;
+                        reason(report, format!("batch of {n}: {last_error}"));
+                        return;
+                    }
                 }
             }
             Err(e) => last_error = e.to_string(),
@@ -241,7 +265,7 @@ async fn send(
             tokio::time::sleep(wait).await;
         }
     }
-    report.failed += n;
+    report.failed += items.len() as u64;
     report.error = Some(format!(
         "{url}: gave up after {ATTEMPTS} attempts: {last_error}"
     ));

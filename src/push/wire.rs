@@ -66,7 +66,14 @@ pub fn item(kind: Kind, index: Option<&str>, h: &Holding) -> Option<Item> {
         }
         Kind::Elastic => {
             let doc = crate::export::ecs::document(h)?;
-            let action = json!({"create": {"_index": index.unwrap_or(DEFAULT_INDEX), "_id": id}});
+            let index = index.unwrap_or(DEFAULT_INDEX);
+            // A data stream only takes `create`: a changed indicator is a new document there.
+            // An index takes `index`: a changed indicator replaces its document.
+            let action = if is_data_stream(index) {
+                json!({"create": {"_index": index, "_id": format!("{id}-{}", h.timestamp)}})
+            } else {
+                json!({"index": {"_index": index, "_id": id}})
+            };
             format!("{action}\n{doc}")
         }
         Kind::Webhook => plain(h).to_string(),
@@ -75,6 +82,23 @@ pub fn item(kind: Kind, index: Option<&str>, h: &Holding) -> Option<Item> {
 }
 
 pub const DEFAULT_INDEX: &str = "threatdeck-indicators";
+
+/// Elastic's data stream naming (`logs-ti_threatdeck.indicator-default`).
+pub fn is_data_stream(index: &str) -> bool {
+    ["logs-", "metrics-", "traces-"]
+        .iter()
+        .any(|p| index.starts_with(p))
+}
+
+/// How a receiver answered a batch it took.
+#[derive(Debug, Default)]
+pub struct Verdict {
+    pub ok: u64,
+    /// Refused for good, with the reason.
+    pub refused: Vec<String>,
+    /// Indexes of items to send again (a per-item 429).
+    pub retry: Vec<usize>,
+}
 
 /// The request body for a batch.
 pub fn body(kind: Kind, items: &[Item]) -> Vec<u8> {
@@ -115,60 +139,56 @@ pub fn signature(key: &[u8], body: &[u8]) -> String {
     format!("sha256={hex}")
 }
 
-/// How a 2xx answer to a batch reads: items accepted, and each refused one with its reason.
-pub fn accepted(kind: Kind, items: &[Item], answer: &[u8]) -> (u64, Vec<String>) {
+/// How a 2xx answer to a batch reads.
+pub fn accepted(kind: Kind, items: &[Item], answer: &[u8]) -> Verdict {
     let n = items.len() as u64;
+    let all = |why: String| Verdict {
+        refused: items.iter().map(|i| format!("{}: {why}", i.id)).collect(),
+        ..Verdict::default()
+    };
     match kind {
-        Kind::Webhook => (n, Vec::new()),
+        Kind::Webhook => Verdict {
+            ok: n,
+            ..Verdict::default()
+        },
         Kind::Hec => {
             let v: Value = serde_json::from_slice(answer).unwrap_or(Value::Null);
             if v["code"].as_i64() == Some(0) {
-                (n, Vec::new())
+                Verdict {
+                    ok: n,
+                    ..Verdict::default()
+                }
             } else {
-                let why = format!(
-                    "HEC answered {}",
-                    String::from_utf8_lossy(answer)
-                        .chars()
-                        .take(200)
-                        .collect::<String>()
-                );
-                (
-                    0,
-                    items.iter().map(|i| format!("{}: {why}", i.id)).collect(),
-                )
+                let text: String = String::from_utf8_lossy(answer).chars().take(200).collect();
+                all(format!("HEC answered {}", crate::safe_text::inert(&text)))
             }
         }
         Kind::Elastic => {
             let v: Value = match serde_json::from_slice(answer) {
                 Ok(v) => v,
-                Err(e) => {
-                    return (
-                        0,
-                        items
-                            .iter()
-                            .map(|i| format!("{}: unreadable _bulk answer: {e}", i.id))
-                            .collect(),
-                    );
-                }
+                Err(e) => return all(format!("unreadable _bulk answer: {e}")),
             };
             if v["errors"] != Value::Bool(true) {
-                return (n, Vec::new());
+                return Verdict {
+                    ok: n,
+                    ..Verdict::default()
+                };
             }
             let results = v["items"].as_array().cloned().unwrap_or_default();
-            let mut ok = 0;
-            let mut failed = Vec::new();
+            let mut out = Verdict::default();
             for (i, item) in items.iter().enumerate() {
                 let r = results
                     .get(i)
                     .and_then(|r| r.as_object())
                     .and_then(|o| o.values().next());
                 let status = r.and_then(|r| r["status"].as_u64()).unwrap_or(0);
-                // 409 on `create`: the document (same id) is already there.
+                // 409 on `create`: that very version is already there.
                 if (200..300).contains(&status) || status == 409 {
-                    ok += 1;
+                    out.ok += 1;
+                } else if status == 429 {
+                    out.retry.push(i);
                 } else {
-                    let err = r.map(|r| &r["error"]);
-                    let why = match err {
+                    let why = match r.map(|r| &r["error"]) {
                         Some(Value::Object(e)) => format!(
                             "{} {}",
                             e.get("type").and_then(Value::as_str).unwrap_or("error"),
@@ -176,10 +196,14 @@ pub fn accepted(kind: Kind, items: &[Item], answer: &[u8]) -> (u64, Vec<String>)
                         ),
                         _ => "no result for this item".to_string(),
                     };
-                    failed.push(format!("{}: {status} {why}", item.id));
+                    out.refused.push(format!(
+                        "{}: {status} {}",
+                        item.id,
+                        crate::safe_text::inert(&why)
+                    ));
                 }
             }
-            (ok, failed)
+            out
         }
     }
 }
@@ -202,26 +226,28 @@ mod tests {
         let answer = br#"{"took":1,"errors":true,"items":[
             {"create":{"status":201}},
             {"create":{"status":409,"error":{"type":"version_conflict_engine_exception"}}},
-            {"create":{"status":400,"error":{"type":"document_parsing_exception","reason":"bad ip"}}}]}"#;
-        let (ok, failed) = accepted(Kind::Elastic, &items(3), answer);
-        assert_eq!(ok, 2);
+            {"create":{"status":400,"error":{"type":"document_parsing_exception","reason":"bad ip"}}},
+            {"create":{"status":429,"error":{"type":"es_rejected_execution_exception"}}}]}"#;
+        let v = accepted(Kind::Elastic, &items(4), answer);
+        assert_eq!(v.ok, 2);
         assert_eq!(
-            failed,
+            v.refused,
             vec!["id2: 400 document_parsing_exception bad ip".to_string()]
         );
-        let (ok, failed) = accepted(Kind::Elastic, &items(2), br#"{"errors":false,"items":[]}"#);
-        assert_eq!((ok, failed.len()), (2, 0));
+        assert_eq!(v.retry, vec![3], "429s go again");
+        let v = accepted(Kind::Elastic, &items(2), br#"{"errors":false,"items":[]}"#);
+        assert_eq!((v.ok, v.refused.len()), (2, 0));
     }
 
     #[test]
     fn hec_needs_code_zero_and_signatures_are_hmac_sha256() {
         assert_eq!(
-            accepted(Kind::Hec, &items(2), br#"{"text":"Success","code":0}"#).0,
+            accepted(Kind::Hec, &items(2), br#"{"text":"Success","code":0}"#).ok,
             2
         );
         assert_eq!(
             accepted(Kind::Hec, &items(2), br#"{"text":"x","code":6}"#)
-                .1
+                .refused
                 .len(),
             2
         );

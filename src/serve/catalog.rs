@@ -3,7 +3,7 @@
 //! reads, not a scan of the store.
 //!
 //! An object's date added is when the store wrote its attribute. Store times are whole
-//! seconds, so objects of one second get microsecond offsets in store order: dates are
+//! seconds, so objects of one second get successive microseconds in store order: dates are
 //! unique and `added_after` with the last date of a page continues exactly after it.
 
 use serde_json::Value;
@@ -82,18 +82,13 @@ impl Catalog {
             })
             .collect();
         entries.reserve(raw.len());
-        let mut second = i64::MIN;
-        let mut rank = 0i64;
+        // Store order within a second, strictly increasing: every date is unique even when
+        // a million values landed in the same second.
+        let mut last = i64::MIN;
         for (stored, key, id) in raw {
-            if stored != second {
-                (second, rank) = (stored, 0);
-            }
-            entries.push(Entry {
-                added: stored.saturating_mul(1_000_000) + rank.min(999_999),
-                key,
-                id,
-            });
-            rank += 1;
+            let added = stored.saturating_mul(1_000_000).max(last.saturating_add(1));
+            last = added;
+            entries.push(Entry { added, key, id });
         }
         entries.sort_unstable();
         Ok(Catalog {

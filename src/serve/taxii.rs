@@ -20,6 +20,9 @@ use crate::store::collections::CollectionRec;
 
 type Shared = Arc<State>;
 
+/// Most ids one `match[id]` may name.
+const MAX_IDS: usize = 100;
+
 pub fn router(state: Shared) -> Router {
     Router::new()
         .route("/taxii2/", get(discovery))
@@ -79,6 +82,15 @@ fn guard(s: &State, headers: &HeaderMap) -> Result<(), Response> {
             "credentials required",
         ));
     }
+    // Without credentials the server listens on loopback only; a page that rebinds its own
+    // name to 127.0.0.1 must not read it through a visitor's browser.
+    if matches!(s.auth, super::Auth::None) && !loopback_host(headers) {
+        return Err(error(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "without credentials, only localhost names are served",
+        ));
+    }
     let accept = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
@@ -98,6 +110,20 @@ fn guard(s: &State, headers: &HeaderMap) -> Result<(), Response> {
         ));
     }
     Ok(())
+}
+
+fn loopback_host(headers: &HeaderMap) -> bool {
+    let Some(host) = headers.get(header::HOST).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(h, _)| h),
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 fn base_url(headers: &HeaderMap) -> String {
@@ -221,7 +247,7 @@ struct Query {
     limit: Option<usize>,
     next: Option<(i64, u64)>,
     types: Vec<String>,
-    ids: Vec<u128>,
+    ids: std::collections::HashSet<u128>,
     version: Option<String>,
     spec_ok: bool,
 }
@@ -257,7 +283,10 @@ fn parse_query(raw: Option<&str>) -> Result<Query, Response> {
             "match[type]" => q.types.extend(v.split(',').map(|t| t.trim().to_string())),
             "match[id]" => {
                 for id in v.split(',') {
-                    q.ids.push(
+                    if q.ids.len() >= MAX_IDS {
+                        return Err(bad("match[id] names too many objects (100 at most)"));
+                    }
+                    q.ids.insert(
                         id.trim()
                             .split_once("--")
                             .and_then(|(_, u)| uuid::Uuid::parse_str(u).ok())

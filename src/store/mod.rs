@@ -100,6 +100,24 @@ pub struct Store {
     db: std::sync::RwLock<Database>,
     path: PathBuf,
     generation: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// Writes begun (or waiting to begin) and not yet ended: id -> when they asked.
+    writes: std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<u64, i64>>>,
+    next_write: std::sync::atomic::AtomicU64,
+}
+
+/// A write in flight; dropping it (commit or abort) takes it off the list.
+pub(crate) struct InFlight {
+    writes: std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<u64, i64>>>,
+    id: u64,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.writes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&self.id);
+    }
 }
 
 impl Store {
@@ -136,6 +154,8 @@ impl Store {
             db: std::sync::RwLock::new(db),
             path,
             generation: Default::default(),
+            writes: Default::default(),
+            next_write: Default::default(),
         };
         store.init_schema()?;
         Ok(store)
@@ -217,12 +237,37 @@ impl Store {
         self.generation.load(std::sync::atomic::Ordering::SeqCst)
     }
 
+    /// When the oldest write still in flight in this process began (a second early), if
+    /// any: what it stores may carry that time yet land after a reader looked.
+    pub fn oldest_write(&self) -> Option<i64> {
+        self.writes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .values()
+            .min()
+            .copied()
+    }
+
     /// Start a batch of writes: one write transaction, committed by [`Writer::commit`];
     /// dropping the writer aborts it and leaves the store as it was.
     pub fn writer(&self) -> Result<Writer> {
+        // Registered before waiting for redb's write lock: a writer's callers take their
+        // timestamp just before asking, and may wait behind another write.
+        let id = self
+            .next_write
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.writes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(id, crate::model::time::now() - 1);
+        let in_flight = InFlight {
+            writes: std::sync::Arc::clone(&self.writes),
+            id,
+        };
         Writer::new(
             self.db().begin_write()?,
             std::sync::Arc::clone(&self.generation),
+            in_flight,
         )
     }
 

@@ -30,7 +30,8 @@ pub struct OutputRec {
     pub enabled: bool,
     /// Which indicators go out (TLP held back as for exports).
     pub filters: Filters,
-    /// Where the next push continues: the start of the last complete one (unix seconds).
+    /// Where the next push continues: the start of the last one that ran to the end (unix
+    /// seconds).
     pub cursor: Option<i64>,
     pub last: Option<PushReport>,
 }
@@ -93,12 +94,13 @@ impl Store {
         Ok(found)
     }
 
-    /// Record a push: the report always, the cursor only when everything went out.
+    /// Record a push: the report always; the cursor unless the push stopped early (what
+    /// was refused for good is in the report, not sent again).
     pub fn record_push(&self, name: &str, report: &PushReport) -> Result<()> {
         let mut out = self
             .output(name)?
             .ok_or_else(|| StoreError::NotFound(format!("no output named {name}")))?;
-        if report.ok() {
+        if report.error.is_none() {
             out.cursor = Some(report.started);
         }
         out.last = Some(report.clone());

@@ -36,6 +36,8 @@ pub struct Writer {
     txn: WriteTransaction,
     /// The store's count of commits, bumped when this one lands.
     generation: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// Registers this write as in flight until it commits or aborts.
+    _in_flight: super::InFlight,
     /// Index entries to insert at commit.
     pending: Pending,
     changes: Changes,
@@ -45,10 +47,12 @@ impl Writer {
     pub(super) fn new(
         txn: WriteTransaction,
         generation: std::sync::Arc<std::sync::atomic::AtomicU64>,
+        in_flight: super::InFlight,
     ) -> Result<Writer> {
         Ok(Writer {
             txn,
             generation,
+            _in_flight: in_flight,
             pending: Pending::default(),
             changes: Changes::default(),
         })
