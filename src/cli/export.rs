@@ -18,6 +18,8 @@ enum Format {
     Ecs,
     /// Suricata rules (addresses, DNS names, URLs); sids stable across runs.
     Suricata,
+    /// Snort 2 rules (addresses, DNS names in wire form, URLs); sids stable across runs.
+    Snort,
     /// A DNS response-policy zone (names with their subdomains, IPv4 addresses).
     Rpz,
     /// A STIX 2.1 bundle: indicators, observables, reports for events, sightings, TLP 2.0.
@@ -77,6 +79,7 @@ pub fn run(dir: &Path, lists: Option<&Path>, args: Args) -> anyhow::Result<ExitC
             Format::Zeek => Box::new(export::rules::Zeek::default()),
             Format::Ecs => Box::new(export::ecs::Ecs::default()),
             Format::Suricata => Box::new(export::ids::Suricata::new(args.sid_base)),
+            Format::Snort => Box::new(export::ids::Suricata::snort(args.sid_base)),
             Format::Rpz => Box::new(export::ids::Rpz::default()),
             Format::Stix21 => Box::new(export::stix::Stix::new(&store)?),
             Format::MispEvent => return export::misp::write_events(&store, &mut sel, out),

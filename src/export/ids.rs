@@ -22,6 +22,25 @@ fn quoted(s: &str) -> String {
     out
 }
 
+/// A DNS name as it travels in a query: each label after its length (`|04|evil|07|example|00|`),
+/// or None when a label is empty or too long for DNS.
+fn wire_name(name: &str) -> Option<String> {
+    let mut out = String::new();
+    for label in name.trim_end_matches('.').to_ascii_lowercase().split('.') {
+        if label.is_empty()
+            || label.len() > 63
+            || !label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return None;
+        }
+        out.push_str(&format!("|{:02x}|{label}", label.len()));
+    }
+    out.push_str("|00|");
+    Some(out)
+}
+
 /// `msg` text: plain characters only.
 fn msg(s: &str) -> String {
     s.chars()
@@ -32,6 +51,9 @@ fn msg(s: &str) -> String {
 
 pub struct Suricata {
     pub base: u64,
+    /// Snort 2 syntax (content modifiers, DNS names in wire form) instead of Suricata's
+    /// sticky buffers; Suricata loads both.
+    snort: bool,
     used: HashSet<u64>,
     seen: Seen,
     pub skipped: u64,
@@ -41,9 +63,17 @@ impl Suricata {
     pub fn new(base: u64) -> Suricata {
         Suricata {
             base,
+            snort: false,
             used: HashSet::new(),
             seen: Seen::new(),
             skipped: 0,
+        }
+    }
+
+    pub fn snort(base: u64) -> Suricata {
+        Suricata {
+            snort: true,
+            ..Suricata::new(base)
         }
     }
 
@@ -61,7 +91,8 @@ impl Sink for Suricata {
     fn begin(&mut self, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(
             out,
-            "# threatdeck rules; sids {}..{}",
+            "# threatdeck {} rules; sids {}..{}",
+            if self.snort { "Snort 2" } else { "Suricata" },
             self.base,
             self.base + 999_999
         )
@@ -80,6 +111,16 @@ impl Sink for Suricata {
         let body = match h.type_ {
             "ip-dst" if ip(h.value) => format!("ip $HOME_NET any -> [{}] any", h.value),
             "ip-src" if ip(h.value) => format!("ip [{}] any -> $HOME_NET any", h.value),
+            "domain" | "hostname" if self.snort => match wire_name(h.value) {
+                // A query (flags: one question) naming it or any subdomain.
+                Some(name) => format!(
+                    "udp $HOME_NET any -> any 53 (content:\"|01 00 00 01|\"; offset:2; depth:4; content:\"{name}\"; nocase; distance:0;"
+                ),
+                None => {
+                    self.skipped += 1;
+                    return Ok(());
+                }
+            },
             "domain" | "hostname" => format!(
                 "dns $HOME_NET any -> any any (dns.query; dotprefix; content:\".{}\"; endswith; nocase;",
                 quoted(&h.value.to_ascii_lowercase())
@@ -92,18 +133,29 @@ impl Sink for Suricata {
                     self.skipped += 1;
                     return Ok(());
                 }
-                let mut r = format!(
-                    "http $HOME_NET any -> any any (flow:established,to_server; http.host; content:\"{}\"; endswith;",
-                    quoted(&host)
-                );
-                if !path.is_empty() && path != "/" {
-                    r.push_str(&format!(
-                        " http.uri; content:\"{}\"; bsize:{};",
-                        quoted(path),
-                        path.len()
-                    ));
+                if self.snort {
+                    let mut r = format!(
+                        "tcp $HOME_NET any -> $EXTERNAL_NET $HTTP_PORTS (flow:established,to_server; content:\"{}\"; http_header; nocase;",
+                        quoted(&host)
+                    );
+                    if !path.is_empty() && path != "/" {
+                        r.push_str(&format!(" content:\"{}\"; http_uri;", quoted(path)));
+                    }
+                    r
+                } else {
+                    let mut r = format!(
+                        "http $HOME_NET any -> any any (flow:established,to_server; http.host; content:\"{}\"; endswith;",
+                        quoted(&host)
+                    );
+                    if !path.is_empty() && path != "/" {
+                        r.push_str(&format!(
+                            " http.uri; content:\"{}\"; bsize:{};",
+                            quoted(path),
+                            path.len()
+                        ));
+                    }
+                    r
                 }
-                r
             }
             _ => {
                 self.skipped += 1;
@@ -227,5 +279,16 @@ mod tests {
         let mut t = Suricata::new(1_000_000);
         assert_eq!(t.sid("ip-dst|192.0.2.1"), a, "stable across runs");
         assert_ne!(s.sid("ip-dst|192.0.2.1"), a, "unique within one");
+    }
+
+    #[test]
+    fn dns_names_in_wire_form() {
+        assert_eq!(
+            wire_name("Evil.example.").unwrap(),
+            "|04|evil|07|example|00|"
+        );
+        assert!(wire_name("a..b").is_none());
+        assert!(wire_name(&"x".repeat(64)).is_none());
+        assert!(wire_name("a\"b.example").is_none());
     }
 }

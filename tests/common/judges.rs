@@ -11,13 +11,14 @@ const PACKAGES: &[&str] = &[
     "stix2-patterns==2.1.2",
     "pymisp==2.5.34.4",
     "taxii2-client==2.3.0",
+    "idstools==0.6.5",
     "jsonschema",
 ];
 
 /// The venv's `bin/`; panics with the reason when PyPI cannot be reached.
 pub fn bin() -> PathBuf {
     let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("judges-venv");
-    let done = venv.join(".installed-1");
+    let done = venv.join(".installed-2");
     std::fs::create_dir_all(env!("CARGO_TARGET_TMPDIR")).expect("target tmp dir");
     let lock = std::fs::File::create(Path::new(env!("CARGO_TARGET_TMPDIR")).join("judges.lock"))
         .expect("judges lock file");
