@@ -98,7 +98,8 @@ pub fn run(dir: &Path, lists: Option<&Path>, args: Args) -> anyhow::Result<ExitC
             // half an export, and a failed one leaves the old file.
             let tmp = path.with_extension(format!("partial-{}", std::process::id()));
             let result = (|| {
-                let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+                let mut out =
+                    std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&tmp)?);
                 let counts = write(&mut out)?;
                 out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
                 std::fs::rename(&tmp, path)?;

@@ -47,44 +47,83 @@ pub fn indicator_id(attribute: Uuid) -> String {
     sdo_id("indicator", &[attribute.as_bytes()])
 }
 
+/// An indicator SDO, borrowed from the attribute (serialised without building a map: the
+/// export writes a million of them).
+#[derive(serde::Serialize)]
+pub struct Indicator<'a> {
+    #[serde(rename = "type")]
+    type_: &'static str,
+    spec_version: &'static str,
+    pub id: String,
+    created_by_ref: &'a str,
+    created: String,
+    modified: String,
+    name: String,
+    description: String,
+    indicator_types: [&'static str; 1],
+    pattern: String,
+    pattern_type: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pattern_version: Option<&'static str>,
+    valid_from: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    labels: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    object_marking_refs: Option<[String; 1]>,
+}
+
 /// The indicator SDO for one attribute and its pattern (`pattern(type, value)`).
-pub fn indicator(h: &Holding, identity: &str, pat: String, lang: &str) -> Value {
+pub fn indicator<'a>(
+    h: &'a Holding,
+    identity: &'a str,
+    pat: String,
+    lang: &'a str,
+) -> Indicator<'a> {
     let ts = format_rfc3339_millis(h.timestamp);
-    let mut m = Map::new();
-    m.insert("type".into(), json!("indicator"));
-    m.insert("spec_version".into(), json!("2.1"));
-    m.insert("id".into(), json!(indicator_id(h.uuid)));
-    m.insert("created_by_ref".into(), json!(identity));
-    m.insert("created".into(), json!(ts));
-    m.insert("modified".into(), json!(ts));
     let shown: String = h.value.chars().take(200).collect();
-    m.insert("name".into(), json!(format!("{}: {shown}", h.type_)));
     let description = match (h.event_info.trim(), h.comment.trim()) {
         ("", "") => format!("{} from {}", h.type_, h.source),
         (info, "") => info.to_string(),
         ("", c) => c.to_string(),
         (info, c) => format!("{info}: {c}"),
     };
-    m.insert("description".into(), json!(description));
-    let kind = if h.to_ids {
-        "malicious-activity"
-    } else {
-        "unknown"
-    };
-    m.insert("indicator_types".into(), json!([kind]));
-    m.insert("pattern".into(), json!(pat));
-    m.insert("pattern_type".into(), json!(lang));
-    if lang == "stix" {
-        m.insert("pattern_version".into(), json!("2.1"));
+    Indicator {
+        type_: "indicator",
+        spec_version: "2.1",
+        id: indicator_id(h.uuid),
+        created_by_ref: identity,
+        created: ts.clone(),
+        modified: ts,
+        name: format!("{}: {shown}", h.type_),
+        description,
+        indicator_types: [if h.to_ids {
+            "malicious-activity"
+        } else {
+            "unknown"
+        }],
+        pattern: pat,
+        pattern_type: lang,
+        pattern_version: (lang == "stix").then_some("2.1"),
+        valid_from: format_rfc3339(h.timestamp),
+        labels: label_list(h.tags),
+        object_marking_refs: marking(h.tags),
     }
-    m.insert("valid_from".into(), json!(format_rfc3339(h.timestamp)));
-    if let Some(l) = labels(h.tags) {
-        m.insert("labels".into(), l);
-    }
-    if let Some(mk) = markings(h.tags) {
-        m.insert("object_marking_refs".into(), mk);
-    }
-    Value::Object(m)
+}
+
+#[derive(serde::Serialize)]
+struct Relationship<'a> {
+    #[serde(rename = "type")]
+    type_: &'static str,
+    spec_version: &'static str,
+    id: String,
+    created_by_ref: &'a str,
+    created: &'a str,
+    modified: &'a str,
+    relationship_type: &'static str,
+    source_ref: &'a str,
+    target_ref: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    object_marking_refs: Option<&'a [String; 1]>,
 }
 
 /// The id of the producing identity.
@@ -137,18 +176,37 @@ fn tlp_of<'a>(tags: impl IntoIterator<Item = &'a str>) -> Option<&'static str> {
     best.map(|i| TLP[i].1)
 }
 
+fn marking(tags: &[&str]) -> Option<[String; 1]> {
+    tlp_of(tags.iter().copied()).map(|id| [format!("marking-definition--{id}")])
+}
+
 fn markings(tags: &[&str]) -> Option<Value> {
-    tlp_of(tags.iter().copied()).map(|id| json!([format!("marking-definition--{id}")]))
+    marking(tags).map(|m| json!(m))
+}
+
+/// Tags other than TLP, each once.
+fn label_list<'a>(tags: &[&'a str]) -> Vec<&'a str> {
+    let mut out: Vec<&str> = Vec::new();
+    for t in tags {
+        if !(t.len() >= 4 && t[..4].eq_ignore_ascii_case("tlp:")) && !out.contains(t) {
+            out.push(t);
+        }
+    }
+    out
 }
 
 fn labels(tags: &[&str]) -> Option<Value> {
-    let mut seen = HashSet::new();
-    let l: Vec<&str> = tags
-        .iter()
-        .copied()
-        .filter(|t| !t.to_ascii_lowercase().starts_with("tlp:") && seen.insert(*t))
-        .collect();
+    let l = label_list(tags);
     (!l.is_empty()).then(|| json!(l))
+}
+
+/// Write one object of the bundle's list.
+fn emit(first: &mut bool, out: &mut dyn Write, v: &impl serde::Serialize) -> std::io::Result<()> {
+    if !*first {
+        out.write_all(b",\n")?;
+    }
+    *first = false;
+    serde_json::to_writer(&mut *out, v).map_err(std::io::Error::from)
 }
 
 /// Aggregated "seen" sightings of one value.
@@ -202,14 +260,6 @@ impl<'a> Stix<'a> {
         })
     }
 
-    fn emit(&mut self, out: &mut dyn Write, v: &Value) -> std::io::Result<()> {
-        if !self.first {
-            out.write_all(b",\n")?;
-        }
-        self.first = false;
-        serde_json::to_writer(&mut *out, v).map_err(std::io::Error::from)
-    }
-
     fn flush_report(&mut self, out: &mut dyn Write) -> std::io::Result<()> {
         let Some(r) = self.report.take() else {
             return Ok(());
@@ -257,7 +307,7 @@ impl<'a> Stix<'a> {
         if let Some(mk) = markings(&tags) {
             m.insert("object_marking_refs".into(), mk);
         }
-        self.emit(out, &Value::Object(m))
+        emit(&mut self.first, out, &Value::Object(m))
     }
 }
 
@@ -269,7 +319,7 @@ impl Sink for Stix<'_> {
             Uuid::new_v4()
         )?;
         for v in preamble() {
-            self.emit(out, &v)?;
+            emit(&mut self.first, out, &v)?;
         }
         Ok(())
     }
@@ -289,10 +339,9 @@ impl Sink for Stix<'_> {
         });
         report.refs.push(h.uuid);
 
-        let id = indicator_id(h.uuid);
-        let ts = format_rfc3339_millis(h.timestamp);
-        let marks = markings(h.tags);
-        self.emit(out, &indicator(h, &self.identity, pat, lang))?;
+        let ind = indicator(h, &self.identity, pat, lang);
+        emit(&mut self.first, out, &ind)?;
+        let id = &ind.id;
 
         if let Some(mut obs) = observable(h.type_, h.value) {
             let oid = obs["id"].as_str().unwrap_or_default().to_string();
@@ -300,21 +349,24 @@ impl Sink for Stix<'_> {
                 .observables
                 .insert(crate::model::hash::value_hash(&oid))
             {
-                if let (Some(mk), Value::Object(o)) = (&marks, &mut obs) {
-                    o.insert("object_marking_refs".into(), mk.clone());
+                if let (Some(mk), Value::Object(o)) = (&ind.object_marking_refs, &mut obs) {
+                    o.insert("object_marking_refs".into(), json!(mk));
                 }
-                self.emit(out, &obs)?;
+                emit(&mut self.first, out, &obs)?;
             }
-            let mut rel = json!({
-                "type": "relationship", "spec_version": "2.1",
-                "id": sdo_id("relationship", &[h.uuid.as_bytes(), b"observable"]),
-                "created_by_ref": self.identity, "created": ts, "modified": ts,
-                "relationship_type": "related-to", "source_ref": id, "target_ref": oid
-            });
-            if let (Some(mk), Value::Object(r)) = (&marks, &mut rel) {
-                r.insert("object_marking_refs".into(), mk.clone());
-            }
-            self.emit(out, &rel)?;
+            let rel = Relationship {
+                type_: "relationship",
+                spec_version: "2.1",
+                id: sdo_id("relationship", &[h.uuid.as_bytes(), b"observable"]),
+                created_by_ref: &self.identity,
+                created: &ind.created,
+                modified: &ind.created,
+                relationship_type: "related-to",
+                source_ref: id,
+                target_ref: &oid,
+                object_marking_refs: ind.object_marking_refs.as_ref(),
+            };
+            emit(&mut self.first, out, &rel)?;
         }
 
         // A composite value (`ip|port`) is sighted through its parts.
@@ -334,7 +386,7 @@ impl Sink for Stix<'_> {
                 "last_seen": format_rfc3339(seen.last),
                 "where_sighted_refs": [self.identity]
             });
-            self.emit(out, &sighting)?;
+            emit(&mut self.first, out, &sighting)?;
         }
         Ok(())
     }

@@ -114,7 +114,8 @@ impl Catalog {
         let identity = identity_id();
         store.holdings_at(&keys, |h| {
             if let Some((pat, lang)) = pattern(h.type_, h.value) {
-                built.insert(h.key, indicator(&h, &identity, pat, lang));
+                let v = serde_json::to_value(indicator(&h, &identity, pat, lang));
+                built.insert(h.key, v.unwrap_or_default());
             }
         })?;
         Ok(entries
