@@ -188,7 +188,9 @@ fn markings(tags: &[&str]) -> Option<Value> {
 fn label_list<'a>(tags: &[&'a str]) -> Vec<&'a str> {
     let mut out: Vec<&str> = Vec::new();
     for t in tags {
-        if !(t.len() >= 4 && t[..4].eq_ignore_ascii_case("tlp:")) && !out.contains(t) {
+        // `get`: a tag may hold a multi-byte character across byte 4.
+        let tlp = t.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("tlp:"));
+        if !tlp && !out.contains(t) {
             out.push(t);
         }
     }
@@ -408,6 +410,11 @@ mod tests {
         assert_ne!(a, sdo_id("indicator", &[b"y"]));
         let u = Uuid::parse_str(a.strip_prefix("indicator--").unwrap()).unwrap();
         assert_eq!(u.get_version_num(), 4);
+    }
+
+    #[test]
+    fn labels_leave_tlp_out_and_survive_any_text() {
+        assert_eq!(label_list(&["tlp:red", "TLP:AMBER", "tl€x", "a", "a"]), vec!["tl€x", "a"]);
     }
 
     #[test]
