@@ -308,7 +308,7 @@ fn python_datetime(v: &str) -> Option<String> {
     let offset = match offset {
         "" => String::new(),
         "Z" | "z" => "+00:00".to_string(),
-        o if o.len() == 5 => format!("{}:{}", &o[..3], &o[3..]),
+        o if o.len() == 5 && o.is_ascii() => format!("{}:{}", &o[..3], &o[3..]),
         o => o.to_string(),
     };
     Some(format!("{date} {hms}{frac}{offset}"))
@@ -350,5 +350,8 @@ mod tests {
         );
         assert_eq!(f("2021-05-10 01:02:03.000"), "2021-05-10 01:02:03");
         assert_eq!(python_datetime("yesterday"), None);
+        // Hostile text never panics.
+        assert!(python_datetime("2021-05-10T00:00:00+€0").is_some());
+        assert_eq!(python_datetime("2021-05-1€T00:00:00"), None);
     }
 }
