@@ -83,10 +83,4 @@ pub enum BundleError {
     Io { path: String, error: std::io::Error },
 }
 
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push_str(&format!("{b:02x}"));
-    }
-    s
-}
+pub(crate) use crate::export::hex;

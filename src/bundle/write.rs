@@ -8,10 +8,12 @@ use std::path::Path;
 use sha2::Digest;
 use zip::write::SimpleFileOptions;
 
-use super::{Annotation, BundleError, EventLine, Manifest, Part};
-use crate::export::{Counts, Selector};
+use super::{Annotation, BundleError, Manifest, Part};
+use crate::export::misp::{EventSink, LazyEvent};
+use crate::export::{Counts, ExportError, Selector};
 use crate::model::hash::value_hash;
 use crate::model::time::format_rfc3339;
+use crate::model::{Attribute, Event, Object, ObjectReference};
 use crate::store::Store;
 
 /// Counts a part's bytes and digest as they are written.
@@ -63,6 +65,54 @@ fn part(
         records,
         as_of: newest.map(format_rfc3339),
     })
+}
+
+/// `events.jsonl`: one `{"Event": {…}, "source": …}` line per event, streamed.
+struct Lines<'a> {
+    out: &'a mut dyn Write,
+    /// Values that went out: their sightings and score overrides go with them.
+    values: &'a mut HashSet<u64>,
+    newest: Option<i64>,
+    events: u64,
+    current: Option<(LazyEvent, String, i64)>,
+}
+
+impl EventSink for Lines<'_> {
+    fn start(&mut self, e: &Event, source: &str) -> Result<(), ExportError> {
+        let tail = format!(",\"source\":{}}}\n", serde_json::Value::from(source));
+        self.current = Some((LazyEvent::new(e, ""), tail, e.timestamp));
+        Ok(())
+    }
+
+    fn attribute(&mut self, a: &Attribute) -> Result<(), ExportError> {
+        self.values.insert(value_hash(&a.value));
+        for p in a.value.split('|').filter(|_| a.type_.contains('|')) {
+            self.values.insert(value_hash(p));
+        }
+        if let Some((json, ..)) = self.current.as_mut() {
+            json.attribute(self.out, a)?;
+        }
+        Ok(())
+    }
+
+    fn end(
+        &mut self,
+        objects: &[(Object, Vec<Attribute>)],
+        refs: &[ObjectReference],
+    ) -> Result<(), ExportError> {
+        for (_, attrs) in objects {
+            for a in attrs {
+                self.values.insert(value_hash(&a.value));
+            }
+        }
+        if let Some((mut json, tail, ts)) = self.current.take()
+            && json.finish(self.out, objects, refs, &tail)?
+        {
+            self.events += 1;
+            self.newest = self.newest.max(Some(ts));
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Default, serde::Serialize)]
@@ -126,31 +176,21 @@ fn write_to(
     let mut events = 0;
     let mut counts = Counts::default();
     parts.push(part(&mut zip, super::EVENTS, |out| {
-        let mut newest = None;
-        counts = crate::export::misp::select_events(store, sel, |s| {
-            for a in &s.event.attributes {
-                values.insert(value_hash(&a.value));
-                for p in a.value.split('|').filter(|_| a.type_.contains('|')) {
-                    values.insert(value_hash(p));
-                }
+        let mut lines = Lines {
+            out,
+            values: &mut values,
+            newest: None,
+            events: 0,
+            current: None,
+        };
+        counts = crate::export::misp::select_events(store, sel, &mut lines).map_err(|e| {
+            BundleError::Invalid {
+                path: super::EVENTS.into(),
+                message: e.to_string(),
             }
-            newest = newest.max(Some(s.event.event.timestamp));
-            let ev = crate::export::misp::event_json(&s.event);
-            let l = EventLine {
-                source: s.source,
-                event: ev["Event"].clone(),
-            };
-            line(out, &l).map_err(|e| {
-                crate::export::ExportError::Io(std::io::Error::other(e.to_string()))
-            })?;
-            events += 1;
-            Ok(())
-        })
-        .map_err(|e| BundleError::Invalid {
-            path: super::EVENTS.into(),
-            message: e.to_string(),
         })?;
-        Ok((events, newest))
+        events = lines.events;
+        Ok((lines.events, lines.newest))
     })?);
     done.events = events;
     done.attributes = counts;

@@ -2,109 +2,16 @@
 //! `misp-feed` (a directory a MISP instance subscribes to: `manifest.json`, one
 //! `<uuid>.json` per event, `hashes.csv`). One event is in memory at a time.
 
-use std::collections::HashSet;
 use std::io::Write;
 
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::{Counts, ExportError, Selector, Verdict};
+pub use super::misp_select::{EventSink, select_events};
+use super::{Counts, ExportError, Selector};
 use crate::model::time::format_rfc3339_micros;
-use crate::model::{Attribute, Object, ObjectReference, ParsedEvent, Tag};
+use crate::model::{Attribute, Event, Object, ObjectReference, Tag};
 use crate::store::Store;
-use crate::store::browse::Holding;
-use crate::store::events_out::StoredEvent;
-
-/// An event cut down to what the filters let out.
-pub struct Selected {
-    pub event: ParsedEvent,
-    pub source: String,
-}
-
-/// Walk the store's events, keeping the attributes the selector passes; objects left with
-/// no attribute and events left with nothing are dropped. `f` gets each event kept.
-pub fn select_events(
-    store: &Store,
-    sel: &mut Selector,
-    mut f: impl FnMut(Selected) -> Result<(), ExportError>,
-) -> Result<Counts, ExportError> {
-    let mut counts = Counts::default();
-    let mut failed: Option<ExportError> = None;
-    store.scan_events(|stored| match keep(sel, stored, &mut counts) {
-        Ok(Some(ev)) => match f(ev) {
-            Ok(()) => true,
-            Err(e) => {
-                failed = Some(e);
-                false
-            }
-        },
-        Ok(None) => true,
-        Err(e) => {
-            failed = Some(e);
-            false
-        }
-    })?;
-    match failed {
-        Some(e) => Err(e),
-        None => Ok(counts),
-    }
-}
-
-fn keep(
-    sel: &mut Selector,
-    stored: StoredEvent,
-    counts: &mut Counts,
-) -> Result<Option<Selected>, ExportError> {
-    let StoredEvent {
-        mut event, source, ..
-    } = stored;
-    let ev_tags: Vec<&str> = event.event.tags.iter().map(|t| t.name.as_str()).collect();
-    if sel.withheld(&ev_tags) {
-        counts.withheld_tlp += event.attributes.len() as u64;
-        return Ok(None);
-    }
-    let mut kept = Vec::with_capacity(event.attributes.len());
-    for a in std::mem::take(&mut event.attributes) {
-        let mut tags = ev_tags.clone();
-        tags.extend(a.tags.iter().map(|t| t.name.as_str()));
-        let uuid = a.uuid.unwrap_or_default();
-        let v = sel.judge(&Holding {
-            value: &a.value,
-            type_: &a.type_,
-            category: &a.category,
-            comment: &a.comment,
-            tags: &tags,
-            source: &source,
-            to_ids: a.to_ids,
-            seen: a.timestamp,
-            timestamp: a.timestamp,
-            uuid,
-            event: event.event.uuid,
-            event_info: &event.event.info,
-            stored: a.timestamp,
-            key: 0,
-        })?;
-        counts.add(v);
-        if v == Verdict::Keep {
-            kept.push(a);
-        }
-    }
-    if kept.is_empty() {
-        return Ok(None);
-    }
-    let used: HashSet<Uuid> = kept.iter().filter_map(|a| a.object_uuid).collect();
-    event.objects.retain(|o| used.contains(&o.uuid));
-    let present: HashSet<Uuid> = kept
-        .iter()
-        .filter_map(|a| a.uuid)
-        .chain(event.objects.iter().map(|o| o.uuid))
-        .collect();
-    event
-        .references
-        .retain(|r| present.contains(&r.object_uuid) && present.contains(&r.referenced_uuid));
-    event.attributes = kept;
-    Ok(Some(Selected { event, source }))
-}
 
 fn tags_json(tags: &[Tag]) -> Value {
     Value::Array(
@@ -155,7 +62,7 @@ fn reference_json(r: &ObjectReference) -> Value {
     Value::Object(m)
 }
 
-fn object_json(o: &Object, ev: &ParsedEvent) -> Value {
+fn object_json(o: &Object, attrs: &[Attribute], refs: &[ObjectReference]) -> Value {
     let mut m = Map::new();
     m.insert("uuid".into(), json!(o.uuid));
     m.insert("name".into(), json!(o.name));
@@ -174,15 +81,11 @@ fn object_json(o: &Object, ev: &ParsedEvent) -> Value {
     if let Some(t) = o.last_seen {
         m.insert("last_seen".into(), json!(format_rfc3339_micros(t)));
     }
-    let attrs: Vec<Value> = ev
-        .attributes
-        .iter()
-        .filter(|a| a.object_uuid == Some(o.uuid))
-        .map(attribute_json)
-        .collect();
-    m.insert("Attribute".into(), Value::Array(attrs));
-    let refs: Vec<Value> = ev
-        .references
+    m.insert(
+        "Attribute".into(),
+        Value::Array(attrs.iter().map(attribute_json).collect()),
+    );
+    let refs: Vec<Value> = refs
         .iter()
         .filter(|r| r.object_uuid == o.uuid)
         .map(reference_json)
@@ -193,8 +96,8 @@ fn object_json(o: &Object, ev: &ParsedEvent) -> Value {
     Value::Object(m)
 }
 
-fn orgc_json(ev: &ParsedEvent) -> Option<Value> {
-    ev.event.orgc.as_ref().map(|o| {
+fn orgc_json(e: &Event) -> Option<Value> {
+    e.orgc.as_ref().map(|o| {
         let mut m = Map::new();
         m.insert("name".into(), json!(o.name));
         if let Some(u) = o.uuid {
@@ -204,9 +107,8 @@ fn orgc_json(ev: &ParsedEvent) -> Option<Value> {
     })
 }
 
-/// `{"Event": {…}}` as MISP writes it (numbers as strings where MISP quotes them).
-pub fn event_json(ev: &ParsedEvent) -> Value {
-    let e = &ev.event;
+/// An event's own fields as MISP writes them (numbers as strings where MISP quotes them).
+fn header(e: &Event) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("uuid".into(), json!(e.uuid));
     m.insert("info".into(), json!(e.info));
@@ -226,27 +128,89 @@ pub fn event_json(ev: &ParsedEvent) -> Value {
     if let Some(u) = e.extends_uuid {
         m.insert("extends_uuid".into(), json!(u));
     }
-    if let Some(o) = orgc_json(ev) {
+    if let Some(o) = orgc_json(e) {
         m.insert("Orgc".into(), o);
     }
     m.insert("Tag".into(), tags_json(&e.tags));
-    let attrs: Vec<Value> = ev
-        .attributes
-        .iter()
-        .filter(|a| a.object_uuid.is_none())
-        .map(attribute_json)
-        .collect();
-    m.insert("Attribute".into(), Value::Array(attrs));
-    let objects: Vec<Value> = ev.objects.iter().map(|o| object_json(o, ev)).collect();
-    m.insert("Object".into(), Value::Array(objects));
-    json!({ "Event": Value::Object(m) })
+    m
+}
+
+/// One event written as it streams: `{"Event": {…, "Attribute": [`, attributes one by one,
+/// then objects and the close. The opening is held back until something is kept, so an
+/// event the filters emptied leaves no trace.
+pub struct LazyEvent {
+    prefix: String,
+    open: bool,
+    first: bool,
+}
+
+impl LazyEvent {
+    /// `lead` goes before the event (a separator, or a bundle line's `{"source": …,`).
+    pub fn new(e: &Event, lead: &str) -> LazyEvent {
+        let head = Value::Object(header(e)).to_string();
+        let head = head.strip_suffix('}').unwrap_or(&head);
+        let comma = if head.len() > 1 { "," } else { "" };
+        LazyEvent {
+            prefix: format!("{lead}{{\"Event\":{head}{comma}\"Attribute\":["),
+            open: false,
+            first: true,
+        }
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.open
+    }
+
+    fn open(&mut self, out: &mut dyn Write) -> std::io::Result<()> {
+        if !self.open {
+            out.write_all(self.prefix.as_bytes())?;
+            self.open = true;
+        }
+        Ok(())
+    }
+
+    pub fn attribute(&mut self, out: &mut dyn Write, a: &Attribute) -> std::io::Result<()> {
+        self.open(out)?;
+        if !self.first {
+            out.write_all(b",")?;
+        }
+        self.first = false;
+        serde_json::to_writer(&mut *out, &attribute_json(a)).map_err(std::io::Error::from)
+    }
+
+    /// Close the event with its objects; false (and nothing written) when it holds nothing.
+    pub fn finish(
+        &mut self,
+        out: &mut dyn Write,
+        objects: &[(Object, Vec<Attribute>)],
+        refs: &[ObjectReference],
+        tail: &str,
+    ) -> std::io::Result<bool> {
+        if !self.open && objects.is_empty() {
+            return Ok(false);
+        }
+        self.open(out)?;
+        let objs: Vec<Value> = objects
+            .iter()
+            .map(|(o, attrs)| {
+                let mine: Vec<ObjectReference> = refs
+                    .iter()
+                    .filter(|r| r.object_uuid == o.uuid)
+                    .cloned()
+                    .collect();
+                object_json(o, attrs, &mine)
+            })
+            .collect();
+        // The event's own brace; `tail` closes the `{"Event": …` around it.
+        write!(out, "],\"Object\":{}}}{tail}", Value::Array(objs))?;
+        Ok(true)
+    }
 }
 
 /// The feed manifest's entry for an event.
-pub fn manifest_entry(ev: &ParsedEvent) -> Value {
-    let e = &ev.event;
+pub fn manifest_entry(e: &Event) -> Value {
     let mut m = Map::new();
-    if let Some(o) = orgc_json(ev) {
+    if let Some(o) = orgc_json(e) {
         m.insert("Orgc".into(), o);
     }
     m.insert("Tag".into(), tags_json(&e.tags));
@@ -258,30 +222,24 @@ pub fn manifest_entry(ev: &ParsedEvent) -> Value {
     Value::Object(m)
 }
 
-/// `md5(value),event_uuid` lines for hashes.csv; composite values are hashed per part
-/// (MISP's and PyMISP's rule).
-pub fn hash_lines(ev: &ParsedEvent, out: &mut dyn Write) -> std::io::Result<()> {
+/// `md5(value),event_uuid` lines of one attribute for hashes.csv; composite values are
+/// hashed per part (MISP's and PyMISP's rule).
+pub fn hash_lines(event: Uuid, a: &Attribute, out: &mut dyn Write) -> std::io::Result<()> {
     use md5::{Digest, Md5};
-    for a in &ev.attributes {
-        let composite = a.type_.contains('|') || a.type_ == "malware-sample";
-        let parts: Vec<&str> = if composite {
-            a.value.split('|').collect()
+    let composite = a.type_.contains('|') || a.type_ == "malware-sample";
+    let parts: Vec<&str> = if composite {
+        a.value.split('|').collect()
+    } else {
+        vec![a.value.as_str()]
+    };
+    for p in parts {
+        let p = if a.type_ == "datetime" {
+            python_datetime(p).unwrap_or_else(|| p.to_string())
         } else {
-            vec![a.value.as_str()]
+            p.to_string()
         };
-        for p in parts {
-            let p = if a.type_ == "datetime" {
-                python_datetime(p).unwrap_or_else(|| p.to_string())
-            } else {
-                p.to_string()
-            };
-            let d = Md5::digest(p.as_bytes());
-            let mut hex = String::with_capacity(32);
-            for b in d {
-                hex.push_str(&format!("{b:02x}"));
-            }
-            writeln!(out, "{hex},{}", ev.event.uuid)?;
-        }
+        let d = Md5::digest(p.as_bytes());
+        writeln!(out, "{},{event}", super::hex(&d))?;
     }
     Ok(())
 }
@@ -314,22 +272,50 @@ fn python_datetime(v: &str) -> Option<String> {
     Some(format!("{date} {hms}{frac}{offset}"))
 }
 
-/// `misp-event`: every selected event in one restSearch-shaped document.
+/// `misp-event`: every selected event in one restSearch-shaped document, streamed.
 pub fn write_events(
     store: &Store,
     sel: &mut Selector,
     out: &mut dyn Write,
 ) -> Result<Counts, ExportError> {
-    out.write_all(b"{\"response\": [")?;
-    let mut first = true;
-    let counts = select_events(store, sel, |s| {
-        if !first {
-            out.write_all(b",\n")?;
+    struct Doc<'w> {
+        out: &'w mut dyn Write,
+        current: Option<LazyEvent>,
+        written: u64,
+    }
+    impl EventSink for Doc<'_> {
+        fn start(&mut self, e: &Event, _: &str) -> Result<(), ExportError> {
+            let lead = if self.written > 0 { ",\n" } else { "" };
+            self.current = Some(LazyEvent::new(e, lead));
+            Ok(())
         }
-        first = false;
-        serde_json::to_writer(&mut *out, &event_json(&s.event)).map_err(std::io::Error::from)?;
-        Ok(())
-    })?;
+        fn attribute(&mut self, a: &Attribute) -> Result<(), ExportError> {
+            if let Some(ev) = self.current.as_mut() {
+                ev.attribute(self.out, a)?;
+            }
+            Ok(())
+        }
+        fn end(
+            &mut self,
+            objects: &[(Object, Vec<Attribute>)],
+            refs: &[ObjectReference],
+        ) -> Result<(), ExportError> {
+            if let Some(mut ev) = self.current.take()
+                && ev.finish(self.out, objects, refs, "}")?
+            {
+                self.written += 1;
+            }
+            Ok(())
+        }
+    }
+    out.write_all(b"{\"response\": [")?;
+    let mut doc = Doc {
+        out,
+        current: None,
+        written: 0,
+    };
+    let counts = select_events(store, sel, &mut doc)?;
+    let out = doc.out;
     out.write_all(b"]}\n")?;
     out.flush()?;
     Ok(counts)

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::misp::{event_json, hash_lines, manifest_entry, select_events};
+use super::misp::{EventSink, LazyEvent, hash_lines, manifest_entry, select_events};
 use super::{Counts, ExportError, Selector};
 use crate::store::Store;
 
@@ -59,6 +59,87 @@ fn io_at(path: &Path) -> impl Fn(std::io::Error) -> ExportError + '_ {
     }
 }
 
+/// One event file being written beside its final name.
+struct Open {
+    uuid: String,
+    event: crate::model::Event,
+    tmp: PathBuf,
+    file: std::io::BufWriter<std::fs::File>,
+    json: LazyEvent,
+}
+
+struct Feed<'a> {
+    dir: &'a Path,
+    manifest: BTreeMap<String, Value>,
+    hashes: std::io::BufWriter<std::fs::File>,
+    hashes_tmp: PathBuf,
+    current: Option<Open>,
+}
+
+impl EventSink for Feed<'_> {
+    fn start(&mut self, e: &crate::model::Event, _: &str) -> Result<(), ExportError> {
+        let uuid = e.uuid.to_string();
+        let tmp = self
+            .dir
+            .join(format!("{uuid}.partial-{}", std::process::id()));
+        let file = std::fs::File::create(&tmp).map_err(io_at(&tmp))?;
+        self.current = Some(Open {
+            uuid,
+            event: e.clone(),
+            tmp,
+            file: std::io::BufWriter::with_capacity(1 << 20, file),
+            json: LazyEvent::new(e, ""),
+        });
+        Ok(())
+    }
+
+    fn attribute(&mut self, a: &crate::model::Attribute) -> Result<(), ExportError> {
+        if let Some(c) = self.current.as_mut() {
+            c.json.attribute(&mut c.file, a).map_err(io_at(&c.tmp))?;
+            hash_lines(c.event.uuid, a, &mut self.hashes).map_err(io_at(&self.hashes_tmp))?;
+        }
+        Ok(())
+    }
+
+    fn end(
+        &mut self,
+        objects: &[(crate::model::Object, Vec<crate::model::Attribute>)],
+        refs: &[crate::model::ObjectReference],
+    ) -> Result<(), ExportError> {
+        let Some(mut c) = self.current.take() else {
+            return Ok(());
+        };
+        for (_, attrs) in objects {
+            for a in attrs {
+                hash_lines(c.event.uuid, a, &mut self.hashes).map_err(io_at(&self.hashes_tmp))?;
+            }
+        }
+        let kept = c
+            .json
+            .finish(&mut c.file, objects, refs, "}\n")
+            .map_err(io_at(&c.tmp))?;
+        let done = (|| {
+            c.file
+                .into_inner()
+                .map_err(|e| e.into_error())?
+                .sync_all()?;
+            if kept {
+                std::fs::rename(&c.tmp, self.dir.join(format!("{}.json", c.uuid)))
+            } else {
+                std::fs::remove_file(&c.tmp)
+            }
+        })();
+        if done.is_err() {
+            let _ = std::fs::remove_file(&c.tmp);
+        }
+        done.map_err(io_at(self.dir))?;
+        if kept {
+            self.manifest.insert(c.uuid, manifest_entry(&c.event));
+        }
+        Ok(())
+    }
+}
+
 pub fn write_feed(
     store: &Store,
     sel: &mut Selector,
@@ -83,23 +164,27 @@ pub fn write_feed(
         "A MISP feed written by threatdeck export --format misp-feed.\n",
     )
     .map_err(io_at(&marker))?;
-    let mut manifest: BTreeMap<String, Value> = BTreeMap::new();
     let hashes_path = dir.join("hashes.csv");
     let hashes_tmp: PathBuf = dir.join(format!("hashes.partial-{}", std::process::id()));
-    let mut hashes =
+    let hashes =
         std::io::BufWriter::new(std::fs::File::create(&hashes_tmp).map_err(io_at(&hashes_tmp))?);
-    let result = select_events(store, sel, |s| {
-        let uuid = s.event.event.uuid.to_string();
-        let path = dir.join(format!("{uuid}.json"));
-        put(&path, |w| {
-            serde_json::to_writer(&mut *w, &event_json(&s.event))?;
-            w.write_all(b"\n")
-        })
-        .map_err(io_at(&path))?;
-        hash_lines(&s.event, &mut hashes).map_err(io_at(&hashes_tmp))?;
-        manifest.insert(uuid, manifest_entry(&s.event));
-        Ok(())
-    });
+    let mut feed = Feed {
+        dir,
+        manifest: BTreeMap::new(),
+        hashes,
+        hashes_tmp: hashes_tmp.clone(),
+        current: None,
+    };
+    let result = select_events(store, sel, &mut feed);
+    let Feed {
+        manifest,
+        hashes,
+        current,
+        ..
+    } = feed;
+    if let Some(c) = current {
+        let _ = std::fs::remove_file(&c.tmp);
+    }
     let finish = result.and_then(|counts| {
         hashes
             .into_inner()

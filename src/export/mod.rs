@@ -7,6 +7,7 @@ pub mod ecs;
 pub mod ids;
 pub mod misp;
 pub mod misp_feed;
+pub mod misp_select;
 pub mod rules;
 pub mod stix;
 pub mod stix_pattern;
@@ -282,6 +283,15 @@ impl Default for Seen {
     fn default() -> Self {
         Seen::new()
     }
+}
+
+/// Lowercase hex of bytes (digests).
+pub fn hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
 }
 
 #[cfg(test)]

@@ -414,7 +414,10 @@ mod tests {
 
     #[test]
     fn labels_leave_tlp_out_and_survive_any_text() {
-        assert_eq!(label_list(&["tlp:red", "TLP:AMBER", "tl€x", "a", "a"]), vec!["tl€x", "a"]);
+        assert_eq!(
+            label_list(&["tlp:red", "TLP:AMBER", "tl€x", "a", "a"]),
+            vec!["tl€x", "a"]
+        );
     }
 
     #[test]

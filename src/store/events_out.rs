@@ -1,21 +1,27 @@
-//! Whole events read back out (header, attributes, objects, references), one at a time, for
-//! the event-shaped exports (MISP event and feed, STIX reports, offline bundles).
+//! Events read back out (header, objects, references, then attributes one by one) for the
+//! event-shaped exports (MISP event and feed, offline bundles).
 
 use redb::ReadableTable;
 use uuid::Uuid;
 
-use crate::model::{Object, ObjectReference, ParsedEvent};
+use crate::model::{Attribute, Event, Object, ObjectReference};
 
 use super::records::*;
 use super::tables::*;
 use super::{Result, Store};
 
-/// One stored event and the source it came from.
-pub struct StoredEvent {
-    pub event: ParsedEvent,
-    pub source: String,
-    /// Whether the event holds a list source's values (CSV/freetext), not a MISP event.
-    pub list: bool,
+/// What [`Store::scan_event_items`] yields: an event's header with its objects and
+/// references (few), then its live attributes one at a time (a list event holds millions),
+/// then its end.
+pub enum EventItem {
+    Start {
+        event: Event,
+        source: String,
+        objects: Vec<Object>,
+        references: Vec<ObjectReference>,
+    },
+    Attribute(Attribute),
+    End,
 }
 
 impl ObjectRec {
@@ -50,9 +56,10 @@ impl RefRec {
 }
 
 impl Store {
-    /// Every event in store order, whole, with deleted and vanished attributes left out.
-    /// Memory holds one event at a time; `f` returns false to stop.
-    pub fn scan_events(&self, mut f: impl FnMut(StoredEvent) -> bool) -> Result<()> {
+    /// Every event in store order, streamed: memory holds one attribute at a time, not one
+    /// event. Deleted and vanished attributes and deleted objects are left out. `f` returns
+    /// false to stop.
+    pub fn scan_event_items(&self, mut f: impl FnMut(EventItem) -> bool) -> Result<()> {
         let txn = self.read()?;
         let sources = self.sources_by_id(&txn)?;
         let attrs = txn.open_table(ATTRIBUTES)?;
@@ -62,38 +69,40 @@ impl Store {
             let (k, v) = item?;
             let id = k.value();
             let rec: EventRec = decode("event", v.value())?;
-            let src = sources.get(&rec.source_id);
-            let mut ev = ParsedEvent {
+            let mut objs = Vec::new();
+            for o in objects.range(event_range(id))? {
+                let o: ObjectRec = decode("object", o?.1.value())?;
+                if !o.deleted {
+                    objs.push(o.to_object());
+                }
+            }
+            let mut references = Vec::new();
+            for r in refs.range(event_range(id))? {
+                references.push(decode::<RefRec>("reference", r?.1.value())?.to_reference());
+            }
+            let start = EventItem::Start {
                 event: rec.to_event(),
-                ..ParsedEvent::default()
+                source: sources
+                    .get(&rec.source_id)
+                    .map(|s| s.name.clone())
+                    .unwrap_or_default(),
+                objects: objs,
+                references,
             };
+            if !f(start) {
+                return Ok(());
+            }
             for a in attrs.range(event_range(id))? {
-                let (_, a) = a?;
-                let a: AttrRec = decode("attribute", a.value())?;
+                let a: AttrRec = decode("attribute", a?.1.value())?;
                 if a.deleted() || a.vanished().is_some() {
                     continue;
                 }
-                ev.attributes.push(a.to_attribute(rec.uuid));
-            }
-            for o in objects.range(event_range(id))? {
-                let (_, o) = o?;
-                let o: ObjectRec = decode("object", o.value())?;
-                if !o.deleted {
-                    ev.objects.push(o.to_object());
+                if !f(EventItem::Attribute(a.to_attribute(rec.uuid))) {
+                    return Ok(());
                 }
             }
-            for r in refs.range(event_range(id))? {
-                let (_, r) = r?;
-                ev.references
-                    .push(decode::<RefRec>("reference", r.value())?.to_reference());
-            }
-            let keep_going = f(StoredEvent {
-                event: ev,
-                source: src.map(|s| s.name.clone()).unwrap_or_default(),
-                list: src.is_some_and(|s| s.fixed_event == Some(id)),
-            });
-            if !keep_going {
-                break;
+            if !f(EventItem::End) {
+                return Ok(());
             }
         }
         Ok(())
