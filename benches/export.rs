@@ -175,7 +175,7 @@ fn main() {
         feed.to_str().unwrap(),
     ]));
     println!(
-        "misp-feed export        : {:>7.3} s, peak RSS {:.0} MB (one list event: held whole in memory)",
+        "misp-feed export        : {:>7.3} s, peak RSS {:.0} MB (one list event of every value, streamed)",
         mf.seconds,
         mf.max_rss_kb as f64 / 1024.0
     );

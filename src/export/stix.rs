@@ -297,19 +297,28 @@ impl<'a> Stix<'a> {
         );
         m.insert("report_types".into(), json!(["threat-report"]));
         m.insert("published".into(), json!(format_rfc3339(published)));
-        let refs: Vec<String> = r
-            .refs
-            .iter()
-            .map(|u| sdo_id("indicator", &[u.as_bytes()]))
-            .collect();
-        m.insert("object_refs".into(), json!(refs));
         if let Some(l) = labels(&tags) {
             m.insert("labels".into(), l);
         }
         if let Some(mk) = markings(&tags) {
             m.insert("object_marking_refs".into(), mk);
         }
-        emit(&mut self.first, out, &Value::Object(m))
+        // A list event's report names a million indicators: their ids are written one by
+        // one after the other properties, never gathered.
+        if !self.first {
+            out.write_all(b",\n")?;
+        }
+        self.first = false;
+        let text = Value::Object(m).to_string();
+        out.write_all(text.strip_suffix('}').unwrap_or(&text).as_bytes())?;
+        out.write_all(b",\"object_refs\":[")?;
+        for (i, u) in r.refs.iter().enumerate() {
+            if i > 0 {
+                out.write_all(b",")?;
+            }
+            write!(out, "\"{}\"", indicator_id(*u))?;
+        }
+        out.write_all(b"]}")
     }
 }
 
