@@ -16,25 +16,7 @@ const COLLECTION: &str = "91a7b528-80eb-42ed-a74d-c6fbd5a26116";
 const BASIC: &str = "Basic dXNlcjE6UGFzc3dvcmQx";
 
 fn medallion() -> PathBuf {
-    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("medallion-venv");
-    let bin = venv.join("bin/medallion");
-    if !bin.exists() {
-        let ok = Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(&venv)
-            .status()
-            .is_ok_and(|s| s.success())
-            && Command::new(venv.join("bin/pip"))
-                .args(["install", "-q", "medallion==3.0.0"])
-                .status()
-                .is_ok_and(|s| s.success());
-        assert!(
-            ok,
-            "could not install medallion from PyPI into {}",
-            venv.display()
-        );
-    }
-    bin
+    common::judges::bin().join("medallion")
 }
 
 fn indicator(i: usize) -> serde_json::Value {

@@ -82,6 +82,18 @@ fn raw_as(
     path: &str,
     accept: &str,
 ) -> (u16, String) {
+    let (status, head, _) = request(s, name, method, path, accept);
+    (status, head)
+}
+
+/// A bare HTTP/1.1 request: (status, head, body).
+fn request(
+    s: &Serving,
+    name: Option<&str>,
+    method: &str,
+    path: &str,
+    accept: &str,
+) -> (u16, String, String) {
     use std::io::{Read, Write};
     let host = s.base.trim_start_matches("http://");
     let mut conn = std::net::TcpStream::connect(host).unwrap();
@@ -94,10 +106,8 @@ fn raw_as(
         .nth(1)
         .and_then(|c| c.parse().ok())
         .unwrap_or(0);
-    (
-        status,
-        text.split("\r\n\r\n").next().unwrap_or("").to_string(),
-    )
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    (status, head.to_string(), body.to_string())
 }
 
 fn walk(s: &Serving, td: &Td, password: &str) -> (bool, serde_json::Value, String) {
@@ -288,8 +298,10 @@ fn the_daemon_serves_what_it_syncs() {
             taxii,
         );
         assert_eq!(status, 200, "{head}");
-        let (_, body) = raw_body(
+        let (_, _, body) = request(
             &s,
+            None,
+            "GET",
             "/api1/collections/indicators/objects/?match[type]=indicator",
             taxii,
         );
@@ -302,29 +314,4 @@ fn the_daemon_serves_what_it_syncs() {
         );
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
-}
-
-/// GET and return (status, body).
-fn raw_body(s: &Serving, path: &str, accept: &str) -> (u16, String) {
-    use std::io::{Read, Write};
-    let host = s.base.trim_start_matches("http://");
-    let mut conn = std::net::TcpStream::connect(host).unwrap();
-    write!(
-        conn,
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: {accept}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut text = String::new();
-    conn.read_to_string(&mut text).unwrap();
-    let status = text
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    (
-        status,
-        text.split_once("\r\n\r\n")
-            .map(|(_, b)| b.to_string())
-            .unwrap_or_default(),
-    )
 }

@@ -1,4 +1,5 @@
-//! The standards' own reference tools (stix2-validator, PyMISP, taxii2-client), installed
+//! The standards' own reference tools (stix2-validator, PyMISP, taxii2-client, idstools, the
+//! OASIS TAXII server medallion), installed
 //! from PyPI into one venv under target/ on first use. Test binaries run in parallel, so
 //! the install is serialised by a lock file and marked done only when it succeeded.
 
@@ -12,13 +13,14 @@ const PACKAGES: &[&str] = &[
     "pymisp==2.5.34.4",
     "taxii2-client==2.3.0",
     "idstools==0.6.5",
+    "medallion==3.0.0",
     "jsonschema",
 ];
 
 /// The venv's `bin/`; panics with the reason when PyPI cannot be reached.
 pub fn bin() -> PathBuf {
     let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("judges-venv");
-    let done = venv.join(".installed-2");
+    let done = venv.join(".installed-3");
     std::fs::create_dir_all(env!("CARGO_TARGET_TMPDIR")).expect("target tmp dir");
     let lock = std::fs::File::create(Path::new(env!("CARGO_TARGET_TMPDIR")).join("judges.lock"))
         .expect("judges lock file");
