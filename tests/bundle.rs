@@ -165,7 +165,9 @@ fn signed_round_trip_is_idempotent_and_tampering_is_refused() {
         feed["enabled"], false,
         "imported feeds wait for the user: {feed}"
     );
-    assert!(feed.to_string().contains("secret:VENDOR_KEY"), "{feed}");
+    // A planted definition cannot send this side's secrets anywhere.
+    assert!(!feed.to_string().contains("secret:VENDOR_KEY"), "{feed}");
+    assert_eq!(r["feed_headers_dropped"], 1, "{r}");
     assert_eq!(b.stats()["events"], 1, "the TLP:RED event stayed home");
 
     // Again: nothing changes.
@@ -333,4 +335,68 @@ fn a_bundle(td: &Td, name: &str) -> std::path::PathBuf {
     let out = td.run([os("bundle"), os("export"), p.as_os_str()]);
     assert!(out.status.success(), "{}", stderr(&out));
     p
+}
+
+#[test]
+fn a_filtered_bundle_merges_without_losing_what_it_left_out() {
+    let main = origin();
+    let gap = Td::new();
+    let full = a_bundle(&main, "full.tdb");
+    assert!(
+        gap.run([os("bundle"), os("import"), full.as_os_str()])
+            .status
+            .success()
+    );
+    // Main renames the event, then sends only part of it.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    {
+        let store = Store::open(&main.data()).unwrap();
+        let edit = threatdeck::store::edit::EventEdit {
+            info: Some("renamed on main".into()),
+            tags: None,
+        };
+        store
+            .edit_event(uuid::Uuid::parse_str(GREEN).unwrap(), &edit)
+            .unwrap();
+    }
+    let some = main.dir.path().join("some.tdb");
+    // Score filter: the value pinned at 12 stays behind.
+    let w = json(
+        &main,
+        &[
+            os("bundle"),
+            os("export"),
+            some.as_os_str(),
+            os("--min-score"),
+            os("50"),
+            os("--json"),
+        ],
+    );
+    assert_eq!(
+        (w["attributes"]["written"].as_u64(), w["events"].as_u64()),
+        (Some(1), Some(1)),
+        "{w}"
+    );
+    let out = gap.run([os("bundle"), os("import"), some.as_os_str(), os("--json")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["events_replaced"], 1, "{r}");
+    let store = Store::open(&gap.data()).unwrap();
+    let ev = uuid::Uuid::parse_str(GREEN).unwrap();
+    assert_eq!(
+        store.event_summary(ev).unwrap().unwrap().event.info,
+        "renamed on main"
+    );
+    let values: Vec<String> = store
+        .event_attributes(ev)
+        .unwrap()
+        .unwrap()
+        .into_iter()
+        .map(|a| a.value)
+        .collect();
+    assert!(
+        values.contains(&"198.51.100.1".to_string())
+            && values.contains(&"198.51.100.2".to_string()),
+        "{values:?}"
+    );
 }

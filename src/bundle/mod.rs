@@ -62,7 +62,10 @@ pub struct EventLine {
     /// The source the event came from on the exporting side.
     pub source: String,
     #[serde(rename = "Event")]
-    pub event: serde_json::Value,
+    pub event: Box<serde_json::value::RawValue>,
+    /// The exporting side's filters left some of the event out: merge, do not replace.
+    #[serde(default)]
+    pub partial: bool,
 }
 
 /// One line of `annotations.jsonl`.

@@ -99,20 +99,55 @@ impl EventSink for Lines<'_> {
         &mut self,
         objects: &[(Object, Vec<Attribute>)],
         refs: &[ObjectReference],
+        partial: bool,
     ) -> Result<(), ExportError> {
         for (_, attrs) in objects {
             for a in attrs {
                 self.values.insert(value_hash(&a.value));
             }
         }
-        if let Some((mut json, tail, ts)) = self.current.take()
-            && json.finish(self.out, objects, refs, &tail)?
+        // A cut-down event says so: the importing side must not let it replace its copy
+        // whole (it would lose what the filters left out here).
+        let tail = |t: &str| {
+            if partial {
+                format!(",\"partial\":true{t}")
+            } else {
+                t.to_string()
+            }
+        };
+        if let Some((mut json, t, ts)) = self.current.take()
+            && json.finish(self.out, objects, refs, &tail(&t))?
         {
             self.events += 1;
             self.newest = self.newest.max(Some(ts));
         }
         Ok(())
     }
+}
+
+/// A feed location without credentials in it.
+fn without_credentials(location: &str) -> String {
+    let Ok(mut url) = reqwest::Url::parse(location) else {
+        return location.to_string();
+    };
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    let keep: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| {
+            let k = k.to_ascii_lowercase();
+            !["key", "token", "auth", "secret", "pass", "sig"]
+                .iter()
+                .any(|s| k.contains(s))
+        })
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    if keep.is_empty() {
+        url.set_query(None);
+    } else {
+        url.query_pairs_mut().clear().extend_pairs(keep);
+    }
+    url.to_string()
 }
 
 #[derive(Debug, Default, serde::Serialize)]
@@ -227,9 +262,11 @@ fn write_to(
 
     parts.push(part(&mut zip, super::FEEDS, |out| {
         let mut n = 0;
-        for f in store.feeds()? {
+        for mut f in store.feeds()? {
             // Headers hold references (secret:NAME, env:VAR), never secrets; the secrets
-            // file stays on this machine.
+            // file stays on this machine. A location may carry a key (user:pass@, ?apikey=):
+            // it is left out.
+            f.location = without_credentials(&f.location);
             line(out, &f)?;
             n += 1;
         }
@@ -269,4 +306,21 @@ fn write_to(
         .sync_all()
         .map_err(io)?;
     Ok(done)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn feed_locations_lose_their_credentials() {
+        let f = super::without_credentials;
+        assert_eq!(
+            f("https://u:p@feeds.example/list.txt?apikey=s3&format=csv"),
+            "https://feeds.example/list.txt?format=csv"
+        );
+        assert_eq!(
+            f("https://feeds.example/x?auth_token=1"),
+            "https://feeds.example/x"
+        );
+        assert_eq!(f("/mnt/feeds/urlhaus"), "/mnt/feeds/urlhaus");
+    }
 }

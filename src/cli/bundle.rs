@@ -62,17 +62,17 @@ pub fn run(dir: &Path, lists: Option<&Path>, args: Args) -> anyhow::Result<ExitC
             println!(
                 "{}: intact, written {} by {}{}",
                 path.display(),
-                manifest.created,
+                crate::safe_text::inert(&manifest.created),
                 crate::safe_text::inert(&manifest.producer),
                 signed(&report.signed_by, report.trusted)
             );
             for p in &manifest.parts {
                 println!(
                     "  {:<18} {:>8} record(s) {:>10} bytes  as of {}",
-                    p.name,
+                    crate::safe_text::inert(&p.name),
                     p.records,
                     p.bytes,
-                    p.as_of.as_deref().unwrap_or("-")
+                    crate::safe_text::inert(p.as_of.as_deref().unwrap_or("-"))
                 );
             }
         }

@@ -299,6 +299,7 @@ pub fn write_events(
             &mut self,
             objects: &[(Object, Vec<Attribute>)],
             refs: &[ObjectReference],
+            _: bool,
         ) -> Result<(), ExportError> {
             if let Some(mut ev) = self.current.take()
                 && ev.finish(self.out, objects, refs, "}")?

@@ -1,7 +1,8 @@
 //! `misp-feed`: a directory a MISP instance (or another threatdeck) subscribes to.
-//! Files are written beside their final names and moved in place when whole; the manifest
-//! goes last, so a subscriber polling mid-export sees the previous feed or the new one, and
-//! events that left the selection are removed after it.
+//! Each file is written beside its final name and moved in place when whole, so no reader
+//! sees half a file; the manifest goes last, so a subscriber (which reads the manifest
+//! first) meets every event it lists, and events that left the selection are removed after
+//! it. An export that fails midway can leave newer event files under the old manifest.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -105,19 +106,26 @@ impl EventSink for Feed<'_> {
         &mut self,
         objects: &[(crate::model::Object, Vec<crate::model::Attribute>)],
         refs: &[crate::model::ObjectReference],
+        _: bool,
     ) -> Result<(), ExportError> {
         let Some(mut c) = self.current.take() else {
             return Ok(());
         };
-        for (_, attrs) in objects {
-            for a in attrs {
-                hash_lines(c.event.uuid, a, &mut self.hashes).map_err(io_at(&self.hashes_tmp))?;
+        let written = (|| {
+            for (_, attrs) in objects {
+                for a in attrs {
+                    hash_lines(c.event.uuid, a, &mut self.hashes)?;
+                }
             }
-        }
-        let kept = c
-            .json
-            .finish(&mut c.file, objects, refs, "}\n")
-            .map_err(io_at(&c.tmp))?;
+            c.json.finish(&mut c.file, objects, refs, "}\n")
+        })();
+        let kept = match written {
+            Ok(k) => k,
+            Err(e) => {
+                let _ = std::fs::remove_file(&c.tmp);
+                return Err(io_at(&c.tmp)(e));
+            }
+        };
         let done = (|| {
             c.file
                 .into_inner()

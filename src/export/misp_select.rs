@@ -20,11 +20,12 @@ pub trait EventSink {
     /// A kept attribute outside any object.
     fn attribute(&mut self, a: &Attribute) -> Result<(), ExportError>;
     /// The event ends: its objects that kept an attribute, with those attributes, and the
-    /// references between kept things.
+    /// references between kept things; `partial` when the filters left something out.
     fn end(
         &mut self,
         objects: &[(Object, Vec<Attribute>)],
         refs: &[ObjectReference],
+        partial: bool,
     ) -> Result<(), ExportError>;
 }
 
@@ -40,6 +41,9 @@ struct Current {
     object_attrs: HashMap<Uuid, Vec<Attribute>>,
     /// Kept attribute uuids, tracked only when references need them.
     kept: HashSet<Uuid>,
+    /// An attribute was left out.
+    dropped: bool,
+    refs_total: usize,
 }
 
 pub fn select_events(
@@ -75,6 +79,8 @@ pub fn select_events(
                     refs: references,
                     object_attrs: HashMap::new(),
                     kept: HashSet::new(),
+                    dropped: false,
+                    refs_total: 0,
                 });
                 r
             }
@@ -132,6 +138,7 @@ fn attribute(
     })?;
     counts.add(v);
     if v != Verdict::Keep {
+        c.dropped = true;
         return Ok(());
     }
     if !c.refs.is_empty()
@@ -159,10 +166,11 @@ fn end(mut c: Current, sink: &mut dyn EventSink) -> Result<(), ExportError> {
         .copied()
         .chain(objects.iter().map(|(o, _)| o.uuid))
         .collect();
-    let refs: Vec<ObjectReference> = c
-        .refs
+    c.refs_total = c.refs.len();
+    let refs: Vec<ObjectReference> = std::mem::take(&mut c.refs)
         .into_iter()
         .filter(|r| present.contains(&r.object_uuid) && present.contains(&r.referenced_uuid))
         .collect();
-    sink.end(&objects, &refs)
+    let partial = c.dropped || refs.len() < c.refs_total;
+    sink.end(&objects, &refs, partial)
 }

@@ -107,4 +107,35 @@ impl Store {
         }
         Ok(())
     }
+
+    /// One event's live attributes, objects and references, or None if it is not stored.
+    #[allow(clippy::type_complexity)]
+    pub fn event_parts(
+        &self,
+        uuid: uuid::Uuid,
+    ) -> Result<Option<(Vec<Attribute>, Vec<Object>, Vec<ObjectReference>)>> {
+        let txn = self.read()?;
+        let Some(id) = event_id(&txn.open_table(EVENT_UUIDS)?, uuid)? else {
+            return Ok(None);
+        };
+        let mut attrs = Vec::new();
+        for a in txn.open_table(ATTRIBUTES)?.range(event_range(id))? {
+            let a: AttrRec = decode("attribute", a?.1.value())?;
+            if !(a.deleted() || a.vanished().is_some()) {
+                attrs.push(a.to_attribute(uuid.as_u128()));
+            }
+        }
+        let mut objects = Vec::new();
+        for o in txn.open_table(OBJECTS)?.range(event_range(id))? {
+            let o: ObjectRec = decode("object", o?.1.value())?;
+            if !o.deleted {
+                objects.push(o.to_object());
+            }
+        }
+        let mut refs = Vec::new();
+        for r in txn.open_table(REFERENCES)?.range(event_range(id))? {
+            refs.push(decode::<RefRec>("reference", r?.1.value())?.to_reference());
+        }
+        Ok(Some((attrs, objects, refs)))
+    }
 }

@@ -4,31 +4,47 @@
 use redb::ReadableTable;
 
 use super::feeds::{FEEDS, FeedRec};
-use super::records::decode;
+use std::collections::HashSet;
+
+use super::records::{decode, encode};
 use super::tables::{EXCLUSIONS, OVERRIDES, SIGHTINGS};
 use super::{Result, SightingRec, Store, Writer};
 use crate::bundle::Annotation;
 use crate::model::hash::value_hash;
 
 impl Writer {
-    /// Add a sighting unless the same one (value, type, time, source) is there already.
-    pub fn add_sighting_once(&mut self, rec: &SightingRec) -> Result<bool> {
-        let h = value_hash(&rec.value);
-        let known = {
-            let t = self.txn().open_table(SIGHTINGS)?;
-            let mut known = false;
+    /// Add each sighting unless the same one (value, type, time, source) is there already;
+    /// (added, known). The store's sightings of a value are read once per value.
+    pub fn add_sightings_once(&mut self, recs: Vec<SightingRec>) -> Result<(u64, u64)> {
+        let mut by_value: std::collections::BTreeMap<String, Vec<SightingRec>> = Default::default();
+        for r in recs {
+            by_value.entry(r.value.clone()).or_default().push(r);
+        }
+        let (mut added, mut known) = (0, 0);
+        let mut t = self.txn().open_table(SIGHTINGS)?;
+        for (value, recs) in by_value {
+            let h = value_hash(&value);
+            let mut have: HashSet<(u8, i64, String)> = HashSet::new();
+            let mut next = 0u64;
             for item in t.range((h, 0u64)..=(h, u64::MAX))? {
-                if decode::<SightingRec>("sighting", item?.1.value())? == *rec {
-                    known = true;
-                    break;
+                let (k, v) = item?;
+                next = next.max(k.value().1 + 1);
+                let s: SightingRec = decode("sighting", v.value())?;
+                if s.value == value {
+                    have.insert((s.kind, s.time, s.source));
                 }
             }
-            known
-        };
-        if !known {
-            self.add_sighting(rec)?;
+            for r in recs {
+                if have.insert((r.kind, r.time, r.source.clone())) {
+                    t.insert((h, next), encode(&r)?.as_slice())?;
+                    next += 1;
+                    added += 1;
+                } else {
+                    known += 1;
+                }
+            }
         }
-        Ok(!known)
+        Ok((added, known))
     }
 
     /// Apply an annotation; false when the store already says the same.
