@@ -74,13 +74,10 @@ struct AddArgs {
     filters: super::filters::FilterArgs,
 }
 
+/// A credential reference as feed headers take it (`secret:`, `env:`, `basic:USER:…`,
+/// `bearer:…`), never the secret itself.
 fn is_reference(v: &str) -> bool {
-    let r = v
-        .strip_prefix("basic:")
-        .and_then(|r| r.split_once(':').map(|(_, r)| r))
-        .or_else(|| v.strip_prefix("bearer:"))
-        .unwrap_or(v);
-    (r.starts_with("secret:") || r.starts_with("env:")) && !r.ends_with(':')
+    crate::sync::headers::parse(&format!("Authorization: {v}")).is_ok()
 }
 
 pub fn run(dir: &Path, args: Args) -> anyhow::Result<ExitCode> {

@@ -33,7 +33,7 @@ pub struct AuthArgs {
 }
 
 fn secret(what: &str, reference: &str) -> anyhow::Result<String> {
-    if !(reference.starts_with("secret:") || reference.starts_with("env:")) {
+    if !crate::sync::headers::is_reference(reference) {
         // Never echo it: it may be the secret itself.
         anyhow::bail!("--{what} must be secret:NAME or env:VARIABLE, not the secret itself");
     }

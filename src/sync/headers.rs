@@ -53,7 +53,8 @@ pub fn parse(arg: &str) -> Result<(String, String), String> {
     Ok((name.to_string(), value.to_string()))
 }
 
-fn is_reference(v: &str) -> bool {
+/// `env:NAME` or `secret:NAME`: how every secret is named, never given.
+pub fn is_reference(v: &str) -> bool {
     v.strip_prefix("env:")
         .or_else(|| v.strip_prefix("secret:"))
         .is_some_and(|n| !n.is_empty())
